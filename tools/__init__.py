@@ -1,0 +1,1 @@
+"""Tools that turn benchmark results into action: history, profiling, reports, CI."""
