@@ -1,0 +1,77 @@
+"""Full builds: how long does a cold ``bengal build`` take, and how much memory does it need?"""
+
+import driver
+from benchmarks.common import (
+    PROFILE,
+    MultiSecondBuild,
+    SingleMeasurement,
+    fresh_copy,
+    parse_site,
+    prepare_sites,
+    site_id,
+)
+
+SITES = [site_id(kind, pages) for kind, pages in PROFILE.full_sites]
+
+
+class FullBuild(MultiSecondBuild):
+    """A user's cold build through the ``bengal`` CLI (start-up included), output validated."""
+
+    params = SITES
+    param_names = ("site",)
+    version = "1"
+
+    def setup(self, site: str) -> None:
+        self.build = driver.Build(fresh_copy(*parse_site(site)), mode="full", via="cli")
+
+    def time_full_build(self, site: str) -> None:
+        self.build.run()
+
+    def teardown(self, site: str) -> None:
+        if hasattr(self, "build"):
+            self.build.verify()
+            del self.build
+
+
+class FullBuildMemory(SingleMeasurement):
+    """Peak memory of a full build run in-process through Bengal's Python API.
+
+    asv's peakmem is the whole benchmark process's peak RSS: ``peakmem_reference`` is the floor
+    (interpreter, Bengal imported, site copied) to read the others against.
+    """
+
+    params = SITES
+    param_names = ("site",)
+    version = "1"
+
+    def setup(self, site: str) -> None:
+        self.build = driver.Build(fresh_copy(*parse_site(site)), mode="full", via="api")
+
+    def peakmem_full_build(self, site: str) -> None:
+        self.build.run()
+        self.build.verify()
+
+    def peakmem_reference(self, site: str) -> None:
+        """Same setup, no build."""
+
+
+class FullBuildReference(SingleMeasurement):
+    """End-to-end numbers of the validated CLI full build every commit's run starts from."""
+
+    params = SITES
+    param_names = ("site",)
+    version = "1"
+    setup_cache = prepare_sites
+
+    def track_cli_peak_rss(self, reference: dict, site: str) -> float:
+        """Peak RSS of the ``bengal`` child process (os.wait4), not of this process."""
+        return reference[site]["peak_rss_mb"]
+
+    track_cli_peak_rss.unit = "MB"
+
+    def track_pages_per_second(self, reference: dict, site: str) -> float:
+        """HTML pages written per second of wall time, start-up included (higher is better)."""
+        ref = reference[site]
+        return ref["html_total"] / ref["wall_s"]
+
+    track_pages_per_second.unit = "pages/s"

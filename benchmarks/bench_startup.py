@@ -1,0 +1,32 @@
+"""Start-up: what does a user wait for before Bengal does any site work?"""
+
+import driver
+from benchmarks.common import MultiSecondBuild, fresh_copy
+
+
+class Startup(MultiSecondBuild):
+    version = "1"
+    repeat = (6, 6, 120)  # cheap enough for the 6 samples Mann-Whitney needs in one round
+    rounds = 1
+
+    def setup(self) -> None:
+        self.build = driver.Build(fresh_copy("flat", 1, name="tiny"), mode="full", via="cli")
+
+    def time_cli_tiny_site(self) -> None:
+        """End to end: interpreter start, imports, a one-page site."""
+        self.build.run()
+
+    def teardown(self) -> None:
+        if hasattr(self, "build"):
+            self.build.verify()
+            del self.build
+
+
+class ImportTime:
+    """Seconds to import Bengal's build API in a fresh interpreter."""
+
+    version = "1"
+    repeat = (10, 10, 60)
+
+    def timeraw_import_bengal(self) -> str:
+        return driver.IMPORT_API_STATEMENT
