@@ -1,0 +1,186 @@
+"""Run asv against a local Bengal git repository instead of GitHub.
+
+Why: ``asv.conf.json`` points at Bengal on GitHub, which neither the tests nor firewalled machines
+can reach, and a contributor wants their *own* checkout measured (asv resolves ``main`` and
+``HEAD`` in the repository named by ``repo``: with the GitHub URL, ``HEAD`` would be GitHub's main,
+asv-practice P6). This writes ``asv.local.conf.json`` (``asv.conf.json`` with ``repo`` replaced,
+git-ignored), records a fixed machine identity (P7), pins asv_runner in the benchmark envs (P4)
+and runs asv with that config, passing asv's exit status through (``run``: 2 when a benchmark
+failed; ``continuous``: 1 on a regression).
+
+    # release history from PyPI (built with tools.bengal_history, cached):
+    python -m tools.asv_local --latest 3 run ALL
+    python -m tools.asv_local --versions 0.1.2 0.5.1 run ALL --bench startup
+    # a Bengal contributor's checkout: compare their branch with main
+    python -m tools.asv_local --repo ~/src/bengal continuous main HEAD --factor 1.2
+    python -m tools.asv_local publish          # reuses the repo of the last asv.local.conf.json
+    python -m tools.asv_local preview
+
+``asv setup`` is refused: it exits 1 on success in asv 0.6.6 (P2); ``asv run`` creates the envs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tools import bengal_history
+from tools.ci import machine as machine_id
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE_CONF = ROOT / "asv.conf.json"
+LOCAL_CONF = ROOT / "asv.local.conf.json"
+CONSTRAINTS = ROOT / "asv-constraints.txt"
+# asv commands that take --machine (and so need the identity registered first).
+MACHINE_COMMANDS = {"run", "continuous", "compare", "show", "dev"}
+REFUSED = {"setup": "asv setup exits 1 on success in asv 0.6.6; `run` creates the envs"}
+
+
+class LocalError(Exception):
+    """A user-facing failure: one line, exit status 2."""
+
+
+def load_asv_json(path: Path) -> dict:
+    """Parse an asv config (JSON with whole-line ``//`` comments, as asv writes and reads it)."""
+    lines = [ln for ln in path.read_text().splitlines() if not ln.lstrip().startswith("//")]
+    return json.loads("\n".join(lines))
+
+
+def default_history_dir() -> Path:
+    return bengal_history.cache_root() / "bengal" / "history"
+
+
+def write_config(
+    repo: Path,
+    out: Path = LOCAL_CONF,
+    *,
+    results_dir: Path | None = None,
+    html_dir: Path | None = None,
+    env_dir: Path | None = None,
+    branches: list[str] | None = None,
+) -> Path:
+    """Write ``asv.conf.json`` with ``repo`` (and optionally the output dirs) replaced.
+
+    When ``out`` is not in this repository, the relative paths and ``{conf_dir}`` (asv's working
+    directory = the config's directory) are made absolute, so a test can keep its config and
+    results in a temporary directory while still running this repository's benchmarks and driver.
+    """
+    repo = repo.expanduser().resolve()
+    if not (repo / ".git").exists() and not (repo / "objects").is_dir():
+        raise LocalError(f"{repo} is not a git repository")
+    conf = load_asv_json(BASE_CONF)
+    conf["repo"] = str(repo)
+    if _is_release_history(repo):
+        conf["show_commit_url"] = ""  # its commits are synthetic: no GitHub page to link to
+    out = out.resolve()
+    if out.parent != ROOT:
+        for key in ("benchmark_dir", "env_dir", "results_dir", "html_dir"):
+            conf[key] = str(ROOT / conf[key])
+        for key in ("build_command", "install_command"):
+            conf[key] = [c.replace("{conf_dir}", str(ROOT)) for c in conf[key]]
+    for key, value in (("results_dir", results_dir), ("html_dir", html_dir), ("env_dir", env_dir)):
+        if value is not None:
+            conf[key] = str(value.expanduser().resolve())
+    if branches:
+        conf["branches"] = branches
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        "// Written by tools.asv_local from asv.conf.json; do not edit.\n"
+        + json.dumps(conf, indent=4)
+        + "\n"
+    )
+    return out
+
+
+def _is_release_history(repo: Path) -> bool:
+    """Whether ``repo`` was built by tools.bengal_history (its commits exist nowhere else)."""
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "log", "-1", "--format=%ae", bengal_history.BRANCH],
+        capture_output=True,
+        text=True,
+    )
+    return proc.stdout.strip() == bengal_history.AUTHOR_EMAIL
+
+
+def asv_env() -> dict[str, str]:
+    """The environment for asv: python3.14 must be on PATH (P1); asv_runner pinned (P4)."""
+    if shutil.which("python3.14") is None:
+        raise LocalError(
+            "python3.14 is not on PATH: asv's virtualenv plugin needs it "
+            "(run ../shared/tools/ensure-python3.14 or put its directory on PATH)"
+        )
+    env = dict(os.environ)
+    env.setdefault("PIP_CONSTRAINT", str(CONSTRAINTS))
+    return env
+
+
+def run_asv(command: str, args: list[str], config: Path, machine: str | None) -> int:
+    """Run ``asv COMMAND --config CONFIG [--machine M] ARGS``; returns asv's exit status."""
+    if command in REFUSED:
+        raise LocalError(REFUSED[command])
+    argv = [sys.executable, "-m", "asv", command, "--config", str(config)]
+    if machine and command in MACHINE_COMMANDS and "--machine" not in args:
+        argv += ["--machine", machine]
+    argv += args
+    print("+ asv " + " ".join(argv[3:]), file=sys.stderr, flush=True)
+    return subprocess.run(argv, env=asv_env(), cwd=config.parent).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.asv_local",
+        description="Run asv with asv.conf.json's repo replaced by a local Bengal repository.",
+    )
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--repo", type=Path, help="a local Bengal git repository or checkout")
+    src.add_argument("--versions", nargs="+", metavar="X.Y.Z", help="build a release history")
+    src.add_argument("--latest", type=int, metavar="N", help="history of the N newest releases")
+    parser.add_argument(
+        "--history-dir", type=Path, default=None, help="where --versions/--latest build the repo"
+    )
+    parser.add_argument("--config-out", type=Path, default=LOCAL_CONF)
+    parser.add_argument("--results-dir", type=Path)
+    parser.add_argument("--html-dir", type=Path)
+    parser.add_argument("--env-dir", type=Path)
+    parser.add_argument("--branch", action="append", help="branches asv follows (default main)")
+    parser.add_argument("--machine-preset", default="local", choices=["local", "gha"])
+    parser.add_argument("command", help="asv command: run, continuous, publish, compare, ...")
+    parser.add_argument("asv_args", nargs=argparse.REMAINDER, help="passed to asv")
+    args = parser.parse_args(argv)
+    try:
+        if args.versions or args.latest:
+            repo = (args.history_dir or default_history_dir()).expanduser()
+            releases = bengal_history.select_versions(
+                bengal_history.fetch_releases(), args.versions, args.latest
+            )
+            bengal_history.build_history(repo.resolve(), releases)
+        elif args.repo:
+            repo = args.repo
+        elif args.config_out.exists():
+            repo = Path(load_asv_json(args.config_out)["repo"])
+        else:
+            raise LocalError("no repository: give --repo PATH, --versions ... or --latest N")
+        config = write_config(
+            repo,
+            args.config_out,
+            results_dir=args.results_dir,
+            html_dir=args.html_dir,
+            env_dir=args.env_dir,
+            branches=args.branch,
+        )
+        ident = machine_id.identity(args.machine_preset)
+        if args.command in MACHINE_COMMANDS:
+            machine_id.register(ident, config)
+        return run_asv(args.command, args.asv_args, config, ident["machine"])
+    except (LocalError, bengal_history.HistoryError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Small scripts behind the GitHub workflows; each runs and is tested locally."""

@@ -1,0 +1,125 @@
+"""A fixed asv machine identity, so runner changes don't split the graphs (asv-practice P7).
+
+Every machine field (name, os, arch, cpu, num_cpu, ram) becomes a path segment of the published
+graphs and part of each series' key: a hosted runner's kernel version or RAM size changing from one
+night to the next would start a new, disconnected series. The ``gha`` preset pins those strings for
+GitHub-hosted runners; ``local`` derives stable (kernel-free) values from this machine. Any field
+can be overridden with ``BENGAL_BENCH_MACHINE``, ``..._OS``, ``..._ARCH``, ``..._CPU``,
+``..._NUM_CPU``, ``..._RAM``.
+
+    python -m tools.ci.machine --preset gha [--config asv.conf.json]   # prints the machine name
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIELDS = ("machine", "os", "arch", "cpu", "num_cpu", "ram")
+
+PRESETS: dict[str, dict[str, str]] = {
+    # GitHub-hosted ubuntu-latest for public repositories: 4 vCPU, 16 GB.
+    "gha": {
+        "machine": "gha-ubuntu-x64",
+        "os": "ubuntu-latest",
+        "arch": "x86_64",
+        "cpu": "github-hosted",
+        "num_cpu": "4",
+        "ram": "16GB",
+    },
+}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _ram_gb() -> str:
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        return f"{round(pages / 2**30)}GB"
+    except (ValueError, OSError, AttributeError):
+        return "unknown"
+
+
+def local_identity() -> dict[str, str]:
+    """This machine, without the kernel version or exact byte counts that drift over time."""
+    return {
+        "machine": "local",
+        "os": platform.system(),
+        "arch": platform.machine() or "unknown",
+        "cpu": _cpu_model(),
+        "num_cpu": str(os.cpu_count() or 1),
+        "ram": _ram_gb(),
+    }
+
+
+def identity(preset: str = "local") -> dict[str, str]:
+    """The identity for ``preset`` (gha or local), with ``BENGAL_BENCH_MACHINE*`` overrides."""
+    if preset == "local":
+        ident = local_identity()
+    elif preset in PRESETS:
+        ident = dict(PRESETS[preset])
+    else:
+        raise ValueError(f"unknown machine preset {preset!r}; use local or {', '.join(PRESETS)}")
+    for field in FIELDS:
+        var = "BENGAL_BENCH_MACHINE" + ("" if field == "machine" else "_" + field.upper())
+        if os.environ.get(var):
+            ident[field] = os.environ[var]
+    return ident
+
+
+def asv_machine_argv(ident: dict[str, str]) -> list[str]:
+    """Arguments for ``asv machine`` that record ``ident`` without asking anything."""
+    argv = ["machine", "--yes"]
+    for field in FIELDS:
+        argv += [f"--{field}", ident[field]]
+    return argv
+
+
+def register(ident: dict[str, str], config: Path | None = None) -> None:
+    """Record ``ident`` in ``~/.asv-machine.json`` (other machines' entries are kept).
+
+    ``asv machine --yes`` silently drops every field that equals this host's default (e.g.
+    ``--arch x86_64`` on an x86_64 host), so the stored identity, and with it the graph paths,
+    would depend on the runner after all. After asv has validated and written the entry, the
+    missing fields are filled in with asv's own ``MachineCollection``.
+    """
+    conf = config or ROOT / "asv.conf.json"  # asv refuses to run without a config file
+    cmd = [sys.executable, "-m", "asv", *asv_machine_argv(ident), "--config", str(conf)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"asv machine failed (rc={proc.returncode}): {proc.stderr.strip()}")
+    from asv.machine import MachineCollection
+
+    MachineCollection.save(ident["machine"], dict(ident))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.ci.machine", description=__doc__)
+    parser.add_argument("--preset", default="local", choices=["local", *PRESETS])
+    parser.add_argument("--config", type=Path, default=None, help="asv config to run asv with")
+    args = parser.parse_args(argv)
+    ident = identity(args.preset)
+    try:
+        register(ident, args.config)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(ident["machine"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
