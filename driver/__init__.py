@@ -1,0 +1,322 @@
+"""Run one Bengal build of a generated site, time only the build, and refuse broken output.
+
+    b = driver.Build(root, mode="full" | "incremental" | "default", via="api" | "cli")
+    b.run()                       # timed: only the Bengal build
+    result = b.verify(change)     # untimed: stats, written files, validation (BuildFailed)
+    result = driver.build(root, mode=..., via=..., change=None)
+    driver.incremental_diff(root) # files an incremental build got wrong vs a clean full build
+
+Bengal-history knowledge lives in ``driver.compat`` only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from driver import compat
+
+__all__ = [
+    "IMPORT_API_STATEMENT",
+    "PHASES",
+    "Build",
+    "BuildFailed",
+    "BuildResult",
+    "build",
+    "incremental_diff",
+    "probe",
+]
+
+PHASES = compat.PHASES
+IMPORT_API_STATEMENT = compat.IMPORT_API_STATEMENT
+VIAS = ("api", "cli")
+
+
+class BuildFailed(RuntimeError):
+    """The build failed or produced output that must not be timed; the message says where."""
+
+
+def probe() -> dict[str, Any]:
+    """What the Bengal installed in this interpreter supports (see ``compat.Caps``)."""
+    return compat.probe().as_dict()
+
+
+@dataclasses.dataclass
+class BuildResult:
+    wall_s: float
+    mode: str
+    via: str
+    html_total: int
+    html_written: int
+    files_written: int
+    full_rebuild: bool
+    stats: dict[str, Any]
+    peak_rss_mb: float
+    log: str
+    returncode: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+Snapshot = dict[str, tuple[int, int]]
+
+
+def snapshot(out: Path) -> Snapshot:
+    """``{relative path: (mtime_ns, size)}`` of every output file except Bengal's cache files."""
+    snap: Snapshot = {}
+    if not out.is_dir():
+        return snap
+    for dirpath, dirnames, filenames in os.walk(out):
+        rel_dir = os.path.relpath(dirpath, out)
+        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        if not prefix:
+            dirnames[:] = [d for d in dirnames if not compat.is_cache_path(d)]
+        for name in filenames:
+            rel = prefix + name
+            if compat.is_cache_path(rel):
+                continue
+            st = os.stat(os.path.join(dirpath, name))
+            snap[rel] = (st.st_mtime_ns, st.st_size)
+    return snap
+
+
+def load_manifest(root: Path) -> dict[str, Any]:
+    path = Path(root) / "scenario.json"
+    if not path.exists():
+        raise BuildFailed(f"{path}: no scenario manifest (generate the site with scenario_gen)")
+    try:
+        return json.loads(path.read_text())
+    except ValueError as exc:
+        raise BuildFailed(f"{path}: unreadable manifest: {exc}") from exc
+
+
+class Build:
+    """One build of the site at ``root``. Preparation happens here, untimed."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        mode: str = "default",
+        via: str = "api",
+        *,
+        workers: int | None = None,
+    ) -> None:
+        if mode not in compat.MODES:
+            raise ValueError(f"mode must be one of {compat.MODES}, not {mode!r}")
+        if via not in VIAS:
+            raise ValueError(f"via must be one of {VIAS}, not {via!r}")
+        self.root = Path(root).resolve()
+        if not (self.root / "bengal.toml").exists():
+            raise BuildFailed(f"{self.root}: not a Bengal site (no bengal.toml)")
+        self.mode, self.via = mode, via
+        self.caps = compat.probe()
+        if mode == "incremental" and not compat.incremental_supported(self.caps, via):
+            raise BuildFailed(f"this Bengal has no explicit incremental build via {via}")
+        compat.set_workers(self.root, workers)
+        if compat.needs_clean(self.caps, mode, via):
+            compat.clean(self.root)
+        self.out = compat.output_dir(self.root)
+        self.before = snapshot(self.out)
+        self.argv = compat.cli_argv(self.caps, self.root, mode) if via == "cli" else []
+        self.env = {**os.environ, **compat.BUILD_ENV}
+        self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-build-", suffix=".log")
+        if via == "api":
+            compat.import_api()  # imports are not part of an in-process build
+        self.wall_s: float | None = None
+        self.returncode = 0
+        self.peak_rss_mb = 0.0
+        self.raw_stats: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        """The timed part: only the Bengal build."""
+        os.lseek(self._log_fd, 0, os.SEEK_SET)
+        os.ftruncate(self._log_fd, 0)
+        if self.via == "cli":
+            self._run_cli()
+        else:
+            self._run_api()
+
+    def _run_cli(self) -> None:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            self.argv,
+            cwd=self.root,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_fd,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        self.wall_s = time.perf_counter() - t0
+        proc.returncode = self.returncode = os.waitstatus_to_exitcode(status)
+        self.peak_rss_mb = usage.ru_maxrss / 1024  # Linux: KiB
+
+    def _run_api(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        saved_env = {k: os.environ.get(k) for k in compat.BUILD_ENV}
+        os.environ.update(compat.BUILD_ENV)
+        os.dup2(self._log_fd, 1)
+        os.dup2(self._log_fd, 2)
+        self.error = None
+        t0 = time.perf_counter()
+        try:
+            self.raw_stats = compat.api_build(self.caps, self.root, self.mode)
+        except Exception as exc:  # reported by verify(), with the log
+            self.error = exc
+        finally:
+            self.wall_s = time.perf_counter() - t0
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+            for k, v in saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        self.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def read_log(self) -> str:
+        return Path(self._log_path).read_text(errors="replace")
+
+    def verify(self, change: Any = None) -> BuildResult:
+        """Untimed: collect stats and written files, validate, raise BuildFailed if broken."""
+        if self.wall_s is None:
+            raise BuildFailed("verify() before run()")
+        log = self.read_log()
+        if self.error is not None:
+            raise BuildFailed(
+                f"Site.build raised {type(self.error).__name__}: {self.error}"
+            ) from self.error
+        if self.returncode != 0:
+            tail = " | ".join(log.strip().splitlines()[-5:])
+            raise BuildFailed(f"bengal exited with {self.returncode}: {tail}")
+        manifest = load_manifest(self.root)
+        pages = [p["output"] for p in manifest.get("pages", [])]
+        after = snapshot(self.out)
+        written = {rel for rel, sig in after.items() if self.before.get(rel) != sig}
+        html = [rel for rel in after if rel.endswith(".html")]
+        html_written = sum(1 for rel in html if rel in written)
+        if self.via == "api":
+            stats = compat.normalise_stats(self.raw_stats)
+        else:
+            stats = compat.stats_from_log(log)
+        result = BuildResult(
+            wall_s=self.wall_s,
+            mode=self.mode,
+            via=self.via,
+            html_total=len(html),
+            html_written=html_written,
+            files_written=len(written),
+            # Every content page rewritten (some eras skip identical special pages like 404).
+            full_rebuild=bool(pages) and all(rel in written for rel in pages),
+            stats=stats,
+            peak_rss_mb=round(self.peak_rss_mb, 1),
+            log=log,
+            returncode=self.returncode,
+        )
+        validate(self.root, self.out, log, stats, written, change)
+        return result
+
+    def __del__(self) -> None:
+        try:
+            os.close(self._log_fd)
+            os.unlink(self._log_path)
+        except (AttributeError, OSError):
+            pass
+
+
+_STYLESHEET = re.compile(rb"<link\b[^>]*\bstylesheet\b[^>]*>", re.I)
+
+
+def validate(
+    root: Path,
+    out: Path,
+    log: str,
+    stats: dict[str, Any],
+    written: set[str],
+    change: Any = None,
+) -> None:
+    """Check the output against ``<root>/scenario.json``; raise BuildFailed naming the problem."""
+    manifest = load_manifest(root)
+    errors = compat.log_errors(log)
+    if errors:
+        raise BuildFailed(f"build log reports {len(errors)} error line(s), first: {errors[0]}")
+    if stats.get("template_errors"):
+        raise BuildFailed(f"Bengal reports {stats['template_errors']} template error(s)")
+    for page in manifest.get("pages", []):
+        rel = page["output"]
+        path = out / rel
+        if not path.is_file():
+            raise BuildFailed(f"{rel}: expected page missing (source {page.get('source')})")
+        token = page.get("token")
+        if not token:
+            continue
+        body = path.read_bytes()
+        if token.encode() not in body:
+            raise BuildFailed(f"{rel}: rendered page lacks its token {token!r} (error page?)")
+        if not _STYLESHEET.search(body):
+            raise BuildFailed(f"{rel}: links no stylesheet (unstyled fallback page)")
+    for asset in manifest.get("assets", []):
+        problem = compat.asset_problem(root, out, asset["source"])
+        if problem:
+            raise BuildFailed(f"{asset['source']}: {problem}")
+    if change is not None:
+        for rel in change.rebuilt_outputs:
+            if rel not in written:
+                raise BuildFailed(f"{rel}: not rewritten after {change.kind} change")
+            if change.token and change.token.encode() not in (out / rel).read_bytes():
+                raise BuildFailed(f"{rel}: lacks the new token {change.token!r} after rebuild")
+        for rel in getattr(change, "removed_outputs", []):
+            if (out / rel).exists():
+                raise BuildFailed(f"{rel}: still present after {change.kind} change removed it")
+
+
+def build(
+    root: str | os.PathLike[str],
+    mode: str = "default",
+    via: str = "api",
+    change: Any = None,
+    *,
+    workers: int | None = None,
+) -> BuildResult:
+    """Run and verify one build."""
+    b = Build(root, mode=mode, via=via, workers=workers)
+    b.run()
+    return b.verify(change=change)
+
+
+def read_tree(out: Path) -> dict[str, bytes]:
+    """Normalised contents of every output file (cache files excluded)."""
+    return {rel: compat.normalise_output(rel, (out / rel).read_bytes()) for rel in snapshot(out)}
+
+
+def incremental_diff(root: str | os.PathLike[str], via: str = "cli") -> list[str]:
+    """After an incremental build: paths that differ from a clean full build of the same sources.
+
+    The clean build happens in place (same absolute paths) and leaves the site fully built.
+    Volatile strings (build timestamps, durations) are normalised; nothing else is.
+    """
+    root = Path(root).resolve()
+    out = compat.output_dir(root)
+    incremental = read_tree(out)
+    compat.clean(root)
+    build(root, mode="full", via=via)
+    clean = read_tree(out)
+    differing = {rel for rel in incremental.keys() & clean.keys() if incremental[rel] != clean[rel]}
+    return sorted(differing | (incremental.keys() ^ clean.keys()))

@@ -1,0 +1,432 @@
+"""Everything this repository knows about Bengal's history, detected by probing.
+
+This is the only module that may know how Bengal's CLI, Python API, cache and statistics changed
+over time. It never branches on version numbers: it inspects the installed Bengal (imports,
+``inspect.signature``, dataclass fields, ``--help`` output), because benchmarks also run on the
+commits between releases. See ``/work/shared/docs/bengal-history.md`` for the eras.
+
+Eras (for readers; the code detects features, not eras):
+- CLI: ``bengal build SRC`` → ``bengal site build SRC`` → both → ``bengal build --source SRC``.
+- API: ``Site.build(**kwargs)`` → ``Site.build(BuildOptions(...))``.
+- Incremental: opt-in ``--incremental`` (default full) → ``--incremental/--no-incremental``
+  (default auto: incremental when a cache exists).
+- Cache: ``<output>/.bengal-cache.json`` → ``<root>/.bengal/``.
+- Stats: ``bengal.utils.build_stats.BuildStats`` → ``bengal.orchestration.stats.models``;
+  per-phase ``*_time_ms`` fields, later also ``phase_timings_ms``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+# Environment for every build: no PyPI update check, and let the CLI run on GIL Python in
+# non-interactive mode (later commits refuse otherwise).
+BUILD_ENV = {"CI": "1", "BENGAL_NO_UPDATE_CHECK": "1", "BENGAL_ALLOW_GIL": "1"}
+
+# Log lines that mean a page was not rendered properly although Bengal may exit 0.
+ERROR_PATTERNS = (
+    re.compile(r"Template render error", re.I),
+    re.compile(r"\bK-RUN-\d+"),
+    re.compile(r"^Traceback \(most recent call last\)", re.M),
+    re.compile(r"TemplateSyntaxError|UndefinedError|TemplateNotFound"),
+)
+
+MODES = ("full", "incremental", "default")
+
+# Phases every era reports (BuildStats ``<phase>_time_ms`` fields; CLI "✓ <Phase>  N ms" lines).
+PHASES = ("discovery", "taxonomy", "rendering", "assets", "postprocess")
+
+# The import a user's script does to build in-process; valid in every era.
+IMPORT_API_STATEMENT = "from bengal.core.site import Site"
+
+# Text outputs whose volatile strings (timestamps) are normalised before comparing builds.
+_TEXT_SUFFIXES = (".html", ".xml", ".json", ".txt", ".css", ".js", ".webmanifest", ".map")
+_TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+
+
+class BengalMissing(RuntimeError):
+    """No usable Bengal in this interpreter."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Caps:
+    """What the installed Bengal supports (JSON-serialisable)."""
+
+    version: str
+    bengal_file: str
+    api: str  # "options" (Site.build(BuildOptions)) or "kwargs" (Site.build(**kw))
+    api_fields: tuple[str, ...]  # BuildOptions fields or Site.build keyword names
+    api_incremental_default: Any  # None = auto, False = full by default
+    cli: str  # path of the `bengal` script
+    cli_build: tuple[str, ...]  # argv after `bengal` that starts a build
+    cli_source: str  # "option" (--source DIR) or "positional"
+    cli_incremental: str  # "both" (--incremental/--no-incremental), "opt-in", or "none"
+    cli_quiet: str  # "--quiet" / "-q" / ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# --- probing ---
+
+
+def _bengal_script() -> Path:
+    """The `bengal` console script of the running interpreter's environment."""
+    here = Path(sys.executable).parent / "bengal"
+    if here.exists():
+        return here
+    found = shutil.which("bengal")
+    if found is None:
+        raise BengalMissing(f"no `bengal` script next to {sys.executable} or on PATH")
+    return Path(found)
+
+
+def _help(script: Path, *args: str) -> str:
+    proc = subprocess.run(
+        [os.fspath(script), *args, "--help"],
+        env={**os.environ, **BUILD_ENV, "COLUMNS": "200", "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return proc.stdout + proc.stderr
+
+
+def _probe_cli(script: Path) -> dict[str, Any]:
+    top = _help(script)
+    # A command listing line looks like "  build  🔨 Build…" (click) or "  build (b)  Build…".
+    commands = set(re.findall(r"^\s{2,}([a-z][\w-]*)\b", top, re.M))
+    if "build" in commands:
+        argv: tuple[str, ...] = ("build",)
+    elif "site" in commands:
+        argv = ("site", "build")
+    else:
+        raise BengalMissing(f"{script} --help lists neither `build` nor `site`")
+    text = _help(script, *argv)
+    source = "option" if re.search(r"(^|\s)--source\b", text) else "positional"
+    if "--no-incremental" in text:
+        incr = "both"
+    elif "--incremental" in text:
+        incr = "opt-in"
+    else:
+        incr = "none"
+    quiet = "--quiet" if "--quiet" in text else ("-q" if re.search(r"\s-q\b", text) else "")
+    return {"cli_build": argv, "cli_source": source, "cli_incremental": incr, "cli_quiet": quiet}
+
+
+def _probe_api() -> dict[str, Any]:
+    from bengal.core.site import Site
+
+    params = list(inspect.signature(Site.build).parameters)
+    options_cls = _build_options_class()
+    if options_cls is not None and len(params) > 1 and params[1] == "options":
+        fields = tuple(f.name for f in dataclasses.fields(options_cls))
+        by_name = {f.name: f for f in dataclasses.fields(options_cls)}
+        default = by_name["incremental"].default if "incremental" in by_name else False
+        return {"api": "options", "api_fields": fields, "api_incremental_default": default}
+    sig = inspect.signature(Site.build)
+    names = tuple(n for n in params[1:] if n != "options")
+    incr = sig.parameters.get("incremental")
+    default = incr.default if incr is not None else False
+    return {"api": "kwargs", "api_fields": names, "api_incremental_default": default}
+
+
+def _build_options_class() -> type | None:
+    try:
+        from bengal.orchestration.build.options import BuildOptions
+    except ImportError:
+        return None
+    return BuildOptions
+
+
+def _cache_file(key: str) -> Path:
+    base = os.environ.get("BENGAL_BENCH_CACHE") or "~/.cache/bengal-benchmarks"
+    return Path(base).expanduser() / "probe" / f"{key}.json"
+
+
+@functools.cache
+def probe() -> Caps:
+    """Probe the Bengal installed in this interpreter (cached per process and on disk).
+
+    The on-disk cache key covers the interpreter, Bengal's package file and its mtime, so a
+    reinstall (asv installs every commit into the same env) probes again.
+    """
+    try:
+        import bengal
+    except ImportError as exc:
+        raise BengalMissing(f"Bengal is not installed in {sys.executable}: {exc}") from exc
+    init = Path(bengal.__file__ or "")
+    script = _bengal_script()
+    stamp = f"{sys.executable}|{init}|{init.stat().st_mtime_ns}|{script.stat().st_mtime_ns}"
+    cache = _cache_file(hashlib.sha256(stamp.encode()).hexdigest()[:20])
+    try:
+        cli = json.loads(cache.read_text())
+        cli["cli_build"] = tuple(cli["cli_build"])
+    except (OSError, ValueError, KeyError):
+        cli = _probe_cli(script)
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(cli))
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    return Caps(
+        version=str(getattr(bengal, "__version__", "unknown")),
+        bengal_file=os.fspath(init),
+        cli=os.fspath(script),
+        **_probe_api(),
+        **cli,
+    )
+
+
+# --- site layout ---
+
+
+def read_config(root: Path) -> dict[str, Any]:
+    path = root / "bengal.toml"
+    if not path.exists():
+        return {}
+    return tomllib.loads(path.read_text())
+
+
+def output_dir(root: Path) -> Path:
+    """The output directory (``[build] output_dir``, flat ``output_dir``, default ``public``)."""
+    cfg = read_config(root)
+    out = cfg.get("build", {}).get("output_dir") or cfg.get("output_dir") or "public"
+    return root / out
+
+
+def is_cache_path(rel: str) -> bool:
+    """Cache/log files Bengal keeps inside the output dir (0.1.0: ``.bengal-cache.json``)."""
+    return rel.split("/", 1)[0].startswith(".bengal")
+
+
+def clean(root: Path) -> None:
+    """Remove everything a previous build left: cache dirs/files and the output dir."""
+    shutil.rmtree(root / ".bengal", ignore_errors=True)
+    shutil.rmtree(output_dir(root), ignore_errors=True)
+    for stray in (".bengal-cache.json", ".bengal-build.log"):
+        (root / stray).unlink(missing_ok=True)
+
+
+def set_workers(root: Path, workers: int | None) -> bool:
+    """Set ``[build] max_workers`` in bengal.toml (no CLI flag exists in any era).
+
+    Rewrites the file only when the value changes (a config edit invalidates incremental caches).
+    Returns True when the file changed.
+    """
+    if workers is None:
+        return False
+    path = root / "bengal.toml"
+    text = path.read_text() if path.exists() else ""
+    if read_config(root).get("build", {}).get("max_workers") == workers:
+        return False
+    line = f"max_workers = {int(workers)}"
+    lines = text.splitlines()
+    out: list[str] = []
+    section = ""
+    done = False
+    for ln in lines:
+        stripped = ln.strip()
+        if stripped.startswith("[") and not done and section == "build":
+            out.append(line)
+            done = True
+        if stripped.startswith("["):
+            section = stripped.strip("[]").strip()
+        if section == "build" and re.match(r"max_workers\s*=", stripped):
+            if not done:
+                out.append(line)
+                done = True
+            continue
+        out.append(ln)
+    if not done:
+        if section == "build":
+            out.append(line)
+        else:
+            out += ["", "[build]", line]
+    path.write_text("\n".join(out) + "\n")
+    return True
+
+
+# --- running builds ---
+
+
+def needs_clean(caps: Caps, mode: str, via: str) -> bool:
+    """Whether a full build has to delete caches/output first (no way to ask for one)."""
+    if mode != "full":
+        return False
+    if via == "api":
+        return "incremental" not in caps.api_fields
+    return caps.cli_incremental == "none"
+
+
+def cli_argv(caps: Caps, root: Path, mode: str) -> list[str]:
+    """The command line of a build of ``root`` in ``mode``."""
+    argv = [caps.cli, *caps.cli_build]
+    if mode == "incremental" and caps.cli_incremental != "none":
+        argv.append("--incremental")
+    elif mode == "full" and caps.cli_incremental == "both":
+        argv.append("--no-incremental")
+    # "full" with an opt-in --incremental: the default already is a full build.
+    if caps.cli_source == "option":
+        argv += ["--source", os.fspath(root)]
+    else:
+        argv.append(os.fspath(root))
+    return argv
+
+
+def import_api() -> None:
+    """Import what an in-process build needs, so that a timed build does not pay for it."""
+    from bengal.core.site import Site  # noqa: F401
+
+    _build_options_class()
+
+
+def api_build(caps: Caps, root: Path, mode: str) -> Any:
+    """Build ``root`` in-process; returns Bengal's stats object."""
+    from bengal.core.site import Site
+
+    kwargs: dict[str, Any] = {}
+    if "quiet" in caps.api_fields:
+        kwargs["quiet"] = True
+    if mode == "incremental":
+        kwargs["incremental"] = True
+    elif mode == "full" and "incremental" in caps.api_fields:
+        kwargs["incremental"] = False
+    kwargs = {k: v for k, v in kwargs.items() if k in caps.api_fields}
+    site = Site.from_config(root)
+    if caps.api == "options":
+        options_cls = _build_options_class()
+        assert options_cls is not None
+        return site.build(options_cls(**kwargs))
+    return site.build(**kwargs)
+
+
+def incremental_supported(caps: Caps, via: str) -> bool:
+    if via == "api":
+        return "incremental" in caps.api_fields
+    return caps.cli_incremental != "none"
+
+
+# --- stats ---
+
+
+def _phase_key(name: str) -> str:
+    """ "Post-process" / "postprocess_time_ms" / "Health check" → "postprocess" / "health_check"."""
+    return name.strip().lower().replace("-", "").replace(" ", "_").removesuffix("_time_ms")
+
+
+def normalise_stats(obj: Any) -> dict[str, Any]:
+    """Bengal's BuildStats (any era) → ``{cache_hits, cache_misses, skipped, total_pages,
+    build_time_ms, phases_ms}`` plus the raw template error count."""
+    if obj is None:
+        return {}
+    out: dict[str, Any] = {}
+    for name in ("cache_hits", "cache_misses", "skipped", "total_pages", "build_time_ms"):
+        val = getattr(obj, name, None)
+        if isinstance(val, bool | int | float):
+            out[name] = val
+    phases: dict[str, float] = {}
+    names = [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) else []
+    for name in names:
+        if name.endswith("_time_ms") and name not in ("build_time_ms",):
+            val = getattr(obj, name, None)
+            if isinstance(val, int | float) and val:
+                phases[_phase_key(name)] = float(val)
+    timings = getattr(obj, "phase_timings_ms", None)
+    if isinstance(timings, dict):
+        for key, val in timings.items():
+            if isinstance(val, int | float):
+                phases.setdefault(_phase_key(str(key)), float(val))
+    out["phases_ms"] = phases
+    errors = getattr(obj, "template_errors", None)
+    if isinstance(errors, list | tuple):
+        out["template_errors"] = len(errors)
+    return out
+
+
+_PHASE_LINE = re.compile(r"^\s*✓\s+([A-Z][A-Za-z -]+?)\s+(\d+(?:\.\d+)?)\s*ms\b", re.M)
+_INCR_LINE = re.compile(
+    r"(?:Incremental|Provenance) build: (\d+) pages, (\d+) assets \(skipped (\d+) cached\)"
+)
+_BUILT_LINE = re.compile(r"Built (\d+) pages")
+_SKIPPED_LINE = re.compile(r"No changes detected - build skipped")
+
+
+def stats_from_log(log: str) -> dict[str, Any]:
+    """What the CLI's console output says (the CLI has no machine-readable stats in most eras)."""
+    out: dict[str, Any] = {}
+    if m := _INCR_LINE.search(log):
+        out["cache_misses"] = int(m.group(1))
+        out["cache_hits"] = int(m.group(3))
+    if _SKIPPED_LINE.search(log):
+        out["skipped"] = True
+    if m := _BUILT_LINE.search(log):
+        out["total_pages"] = int(m.group(1))
+    out["phases_ms"] = {
+        _phase_key(m.group(1)): float(m.group(2)) for m in _PHASE_LINE.finditer(log)
+    }
+    return out
+
+
+def log_errors(log: str) -> list[str]:
+    """Lines of the build log that report template/render errors or tracebacks."""
+    bad = []
+    for line in log.splitlines():
+        if any(p.search(line) for p in ERROR_PATTERNS):
+            bad.append(line.strip())
+    return bad
+
+
+# --- output checks ---
+
+
+def normalise_output(rel: str, data: bytes) -> bytes:
+    """Blank the volatile strings of one output file (build timestamps), nothing else."""
+    if not rel.endswith(_TEXT_SUFFIXES):
+        return data
+    return _TIMESTAMP.sub(b"<timestamp>", data)
+
+
+def _squash_css(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return re.sub(r"\s+", "", text).replace(";}", "}")
+
+
+def asset_problem(root: Path, out: Path, source: str) -> str | None:
+    """Why the site asset ``source`` (relative to root) is missing from the output, or None.
+
+    Assets are copied with an optional fingerprint (``name.1a2b3c4d.css``); CSS that is not a
+    bundle entry point may instead be bundled into another stylesheet (later eras).
+    """
+    src = root / source
+    if not src.is_file():
+        return "listed in the manifest but missing from the site"
+    name = re.compile(re.escape(src.stem) + r"(\.[0-9a-f]{6,})?" + re.escape(src.suffix) + "$")
+    css_outputs = []
+    for dirpath, _, filenames in os.walk(out):
+        for fn in filenames:
+            if name.match(fn):
+                return None
+            if fn.endswith(".css"):
+                css_outputs.append(Path(dirpath) / fn)
+    if src.suffix == ".css":
+        rules = [r + "}" for r in _squash_css(src.read_text()).split("}") if r]
+        bundled = [_squash_css(p.read_text(errors="replace")) for p in css_outputs]
+        if rules and all(any(rule in css for css in bundled) for rule in rules):
+            return None
+        return "not written: no copy in the output and its rules are in no output stylesheet"
+    return f"not written: no {src.stem}[.hash]{src.suffix} in the output"
