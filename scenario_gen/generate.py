@@ -6,10 +6,8 @@ import hashlib
 import json
 import os
 import shutil
-import struct
 import sys
 import time
-import zlib
 from pathlib import Path
 
 from .kinds import layout_for
@@ -19,25 +17,6 @@ MANIFEST = "scenario.json"
 STATE = ".scenario-gen-state.json"  # written by Mutator; not part of the tree hash
 TMP_MARK = ".sg-tmp-"
 OUTPUT_DIR = "public"
-
-
-def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A solid-colour PNG with stored (uncompressed) deflate blocks: byte-stable across zlibs."""
-    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    blocks = b"\x78\x01"
-    for i in range(0, len(raw), 65535):
-        chunk = raw[i : i + 65535]
-        final = 1 if i + 65535 >= len(raw) else 0
-        blocks += struct.pack("<BHH", final, len(chunk), 0xFFFF ^ len(chunk)) + chunk
-    blocks += struct.pack(">I", zlib.adler32(raw))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", blocks) + chunk(b"IEND", b"")
-    )
 
 
 def asset_files(seed: int) -> list[tuple[str, str, bytes]]:
@@ -56,16 +35,27 @@ def asset_files(seed: int) -> list[tuple[str, str, bytes]]:
         f"  document.documentElement.dataset.benchSeed = '{seed}';\n"
         "});\n"
     )
-    svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32">'
-        f'<rect width="32" height="32" fill="rgb({hue},90,160)"/></svg>\n'
-    )
+
+    def svg(shape: str) -> bytes:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32">{shape}</svg>\n'
+        ).encode()
+
     return [
         ("assets/bench/style.css", "css", css.encode()),
         ("assets/js/bench-site.js", "js", js.encode()),
-        ("assets/images/bench-logo.svg", "image", svg.encode()),
-        ("assets/images/bench-dot-a.png", "image", _png(8, 8, (hue, 90, 160))),
-        ("assets/images/bench-dot-b.png", "image", _png(16, 4, (200, hue, 40))),
+        # SVG only: 0.1.x's PIL optimisation of PNG/JPEG fails ("unknown file extension: .tmp").
+        (
+            "assets/images/bench-logo.svg",
+            "image",
+            svg(f'<rect width="32" height="32" fill="rgb({hue},90,160)"/>'),
+        ),
+        (
+            "assets/images/bench-dot.svg",
+            "image",
+            svg(f'<circle cx="16" cy="16" r="{4 + seed % 12}"/>'),
+        ),
+        ("assets/images/bench-bar.svg", "image", svg('<rect y="12" width="32" height="8"/>')),
     ]
 
 

@@ -82,6 +82,7 @@ class Layout:
         self.leaves = self.breadth**self.depth if self.depth else 1
         self.pool = text.TextPool(self.seed)
         self.base_day = datetime.date(2020, 1, 1).toordinal() + self.seed % 1000
+        self._leaf_info: dict[int, tuple[str, str]] = {}
 
     # -- placement -------------------------------------------------------------------------
     def leaf_of(self, k: int) -> int:
@@ -109,8 +110,16 @@ class Layout:
     def page_slug(self, k: int) -> str:
         return f"page-{k:05d}"
 
+    def leaf_info(self, leaf: int) -> tuple[str, str]:
+        """(dir, title) of a leaf section, memoised (bounded by the sections, not the pages)."""
+        info = self._leaf_info.get(leaf)
+        if info is None:
+            digits = self.leaf_digits(leaf)
+            info = self._leaf_info[leaf] = (self.section_dir(digits), self.section_title(digits))
+        return info
+
     def page_dir(self, k: int) -> str:
-        return self.section_dir(self.leaf_digits(self.leaf_of(k)))
+        return self.leaf_info(self.leaf_of(k))[0]
 
     def page_url(self, k: int) -> str:
         return f"/{self.page_dir(k)}/{self.page_slug(k)}/"
@@ -134,8 +143,8 @@ class Layout:
         for j in range(k + 1, min(k + 3, rng.stop)):
             if not self.deletable(j):
                 return self.page_title(j), self.page_url(j)
-        digits = self.leaf_digits(self.leaf_of(k))
-        return self.section_title(digits), f"/{self.section_dir(digits)}/"
+        sdir, stitle = self.leaf_info(self.leaf_of(k))
+        return stitle, f"/{sdir}/"
 
     def far_link(self, k: int, salt: int) -> tuple[str, str]:
         j = self.linkable(text.mix(self.seed, k, salt) % self.n)
@@ -224,15 +233,15 @@ class Layout:
         nt, nu = self.next_link(k)
         ft, fu = self.far_link(k, 5)
         gt, gu = self.far_link(k, 6)
-        digits = self.leaf_digits(self.leaf_of(k))
+        sdir, stitle = self.leaf_info(self.leaf_of(k))
         return (
             f"- Next: [{nt}]({nu})\n- See also: [{ft}]({fu})\n- Compare: [{gt}]({gu})\n"
-            f"- Section: [{self.section_title(digits)}](/{self.section_dir(digits)}/)\n"
+            f"- Section: [{stitle}](/{sdir}/)\n"
         )
 
     def page_body(self, k: int, title: str, tok: str) -> str:
         p = self.pool
-        r = p.rng.randrange
+        r = p.r
         langs = text.LANGUAGES
         fm = frontmatter(
             [
@@ -265,9 +274,11 @@ class NestedLayout(Layout):
 
 
 class BlogLayout(Layout):
-    """Dated posts with tags, categories and authors in one `blog` section (paginated list)."""
+    """Dated posts with tags, categories and authors in one `posts` section (paginated list)."""
 
-    root_name = "blog"
+    # "posts", not "blog": 0.1.x's blog/list.html fails on a section named "blog" (posts=None);
+    # 0.5.x still treats "posts" as a blog section.
+    root_name = "posts"
     root_title = "Blog"
 
     def page_slug(self, k: int) -> str:
@@ -278,7 +289,7 @@ class BlogLayout(Layout):
         lines = []
         for name in text.AUTHORS:
             lines.append(f'{name.lower().replace(" ", "-")}:\n  name: "{name}"\n')
-            lines.append(f'  title: "{self.pool.items[self.pool.rng.randrange(64)]}"\n')
+            lines.append(f'  title: "{self.pool.items[self.pool.r(64)]}"\n')
         return [("data/authors.yaml", "".join(lines).encode())]
 
     def date(self, k: int) -> str:
@@ -287,7 +298,7 @@ class BlogLayout(Layout):
 
     def page_body(self, k: int, title: str, tok: str) -> str:
         p = self.pool
-        r = p.rng.randrange
+        r = p.r
         h = text.mix(self.seed, k, 9)
         tags = [text.TAGS[(h + i * 7) % len(text.TAGS)] for i in range(2 + h % 2)]
         cat = text.CATEGORIES[(h >> 5) % len(text.CATEGORIES)]
@@ -334,12 +345,12 @@ class ApiDocsLayout(Layout):
         return f"{text.SUB_WORDS[k % len(text.SUB_WORDS)]}-{k:05d}"
 
     def page_title(self, k: int) -> str:
-        digits = self.leaf_digits(self.leaf_of(k))
-        return f"{self.section_title(digits)}.{text.SUB_WORDS[k % len(text.SUB_WORDS)]}{k}"
+        stitle = self.leaf_info(self.leaf_of(k))[1]
+        return f"{stitle}.{text.SUB_WORDS[k % len(text.SUB_WORDS)]}{k}"
 
     def page_body(self, k: int, title: str, tok: str) -> str:
         p = self.pool
-        r = p.rng.randrange
+        r = p.r
         cls = f"{p.word().capitalize()}{p.word().capitalize()}"
         func = f"{p.word()}_{p.word()}"
         other_t, other_u = self.far_link(k, 11)

@@ -291,23 +291,36 @@ class TextPool:
         ]
         self.words = list(VOCAB)
         rng.shuffle(self.words)
+        self._bits = 0
+
+    def r(self, n: int) -> int:
+        """A number in [0, n): digits of one big `getrandbits` draw (much cheaper than randrange).
+
+        The bias (at most n / 2**32) is irrelevant for filler text; the result is version-stable.
+        """
+        b = self._bits
+        if b < 1 << 32:
+            b = self.rng.getrandbits(2048) | (1 << 2048)
+        b, v = divmod(b, n)
+        self._bits = b
+        return v
 
     def paragraph(self) -> str:
-        return self.paragraphs[self.rng.randrange(len(self.paragraphs))]
+        return self.paragraphs[self.r(len(self.paragraphs))]
 
     def sentence(self) -> str:
-        return self.sentences[self.rng.randrange(len(self.sentences))]
+        return self.sentences[self.r(len(self.sentences))]
 
     def bullet_list(self, n: int) -> str:
         items = self.items
-        r = self.rng.randrange
+        r = self.r
         return "\n".join(f"- {items[r(len(items))]}" for _ in range(n))
 
     def word(self) -> str:
-        return self.words[self.rng.randrange(len(self.words))]
+        return self.words[self.r(len(self.words))]
 
     def table(self, rows: int) -> str:
-        r = self.rng.randrange
+        r = self.r
         lines = ["| Option | Type | Default | Description |", "|---|---|---|---|"]
         for _ in range(rows):
             name = self.word()
@@ -318,7 +331,7 @@ class TextPool:
     def code(self, lang: str) -> str:
         """A small fenced block in `lang` (no braces)."""
         w1, w2, w3 = self.word(), self.word(), self.word()
-        n = self.rng.randrange(2, 64)
+        n = 2 + self.r(62)
         if lang == "python":
             body = (
                 f"def {w1}_{w2}(items: list[str], limit: int = {n}) -> list[str]:\n"
