@@ -63,6 +63,7 @@ class BuildResult:
     peak_rss_mb: float
     log: str
     returncode: int = 0
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -230,7 +231,7 @@ class Build:
             log=log,
             returncode=self.returncode,
         )
-        validate(self.root, self.out, log, stats, written, change)
+        result.warnings = validate(self.root, self.out, log, stats, written, change)
         return result
 
     def __del__(self) -> None:
@@ -251,8 +252,14 @@ def validate(
     stats: dict[str, Any],
     written: set[str],
     change: Any = None,
-) -> None:
-    """Check the output against ``<root>/scenario.json``; raise BuildFailed naming the problem."""
+) -> list[str]:
+    """Check the output against ``<root>/scenario.json``; raise BuildFailed naming the problem.
+
+    Returns warnings: missing assets other than stylesheets and scripts. Pages stay correct
+    without them, and early commits never write raster images (they save optimised images to
+    ``x.png.tmp``, which Pillow refuses), so failing on them would hide that whole era.
+    """
+    warnings: list[str] = []
     manifest = load_manifest(root)
     errors = compat.log_errors(log)
     if errors:
@@ -274,8 +281,12 @@ def validate(
             raise BuildFailed(f"{rel}: links no stylesheet (unstyled fallback page)")
     for asset in manifest.get("assets", []):
         problem = compat.asset_problem(root, out, asset["source"])
-        if problem:
-            raise BuildFailed(f"{asset['source']}: {problem}")
+        if not problem:
+            continue
+        if asset.get("kind") not in ("css", "js"):
+            warnings.append(f"{asset['source']}: {problem}")
+            continue
+        raise BuildFailed(f"{asset['source']}: {problem}")
     if change is not None:
         for rel in change.rebuilt_outputs:
             if rel not in written:
@@ -285,6 +296,7 @@ def validate(
         for rel in getattr(change, "removed_outputs", []):
             if (out / rel).exists():
                 raise BuildFailed(f"{rel}: still present after {change.kind} change removed it")
+    return warnings
 
 
 def build(

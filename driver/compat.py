@@ -42,6 +42,10 @@ ERROR_PATTERNS = (
     re.compile(r"^Traceback \(most recent call last\)", re.M),
     re.compile(r"TemplateSyntaxError|UndefinedError|TemplateNotFound"),
 )
+# "6 years ago" depends on today; the default theme's "You Might Also Like" widget (early eras)
+# picks random pages on every build.
+_RELATIVE_TIME = re.compile(rb"\b\d+ (?:second|minute|hour|day|week|month|year)s? ago\b")
+_RANDOM_WIDGET = re.compile(rb'(<aside class="random-posts-widget">).*?(</aside>)', re.S)
 
 MODES = ("full", "incremental", "default")
 
@@ -257,7 +261,10 @@ def set_workers(root: Path, workers: int | None) -> bool:
             out.append(line)
         else:
             out += ["", "[build]", line]
-    path.write_text("\n".join(out) + "\n")
+    # Replace, never write in place: generated sites are hard links into the scenario cache.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("\n".join(out) + "\n")
+    os.replace(tmp, path)
     return True
 
 
@@ -398,7 +405,9 @@ def normalise_output(rel: str, data: bytes) -> bytes:
     """Blank the volatile strings of one output file (build timestamps), nothing else."""
     if not rel.endswith(_TEXT_SUFFIXES):
         return data
-    return _TIMESTAMP.sub(b"<timestamp>", data)
+    data = _TIMESTAMP.sub(b"<timestamp>", data)
+    data = _RELATIVE_TIME.sub(b"<relative-time>", data)
+    return _RANDOM_WIDGET.sub(rb"\1<random>\2", data)
 
 
 def _squash_css(text: str) -> str:
