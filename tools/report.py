@@ -1,0 +1,214 @@
+"""A regression report people act on, from asv's results: markdown for a PR, or one HTML page.
+
+    python -m tools.report markdown --results .asv/results --base 1a2b3c4d --head 5e6f7a8b \\
+        --site-url https://example.github.io/bengal-benchmarks [--out report.md]
+    python -m tools.report html --results .asv/results --base v0.1.2 --head v0.5.1 \\
+        --repo /tmp/history --out report.html [--html-history]
+
+Failures first, then regressions, improvements and unchanged, grouped by family; each row says
+what asv's own statistics say (see ``tools.report_data``). Bad input (unknown commit, no results
+for a commit, another machine's folder) is one line on stderr and exit status 2; ``--fail-on
+regression`` makes regressions and failures exit 1 (after writing the report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+from tools import report_data as rd
+
+ROOT = Path(__file__).resolve().parent.parent
+MARKS = {"red": "🔴", "yellow": "🟡", "green": "🟢"}
+TITLES = {
+    "failure": "❌ Failures",
+    "regression": "Regressions",
+    "improvement": "Improvements",
+    "unchanged": "Unchanged",
+}
+
+
+def graph_url(site_url: str, rs: rd.ResultSet, row: rd.Row) -> str:
+    """asv's graph page for one benchmark, its parameters selected (``#name?p-param=value``)."""
+    url = f"{site_url.rstrip('/')}/#{row.key}"
+    names = rs.benchmarks.get(row.key, {}).get("param_names", [])
+    query = "&".join(
+        f"p-{quote(n, safe='')}={quote(v, safe='')}"
+        for n, v in zip(names, row.params, strict=False)
+    )
+    return f"{url}?{query}" if query else url
+
+
+def _plural(status: str, n: int) -> str:
+    return status if n == 1 or status == "unchanged" else status + "s"
+
+
+def _ratio(row: rd.Row) -> str:
+    if row.ratio is None:
+        return "n/a"
+    return "∞" if row.ratio == float("inf") else f"{row.ratio:.2f}"
+
+
+def _significant(row: rd.Row) -> str:
+    if row.status == "failure" or row.ratio is None:
+        return "n/a"
+    if row.significant is None:
+        return "no stats (factor only)"
+    return "yes" if row.significant else "no"
+
+
+def _table(rows: list[rd.Row], rs: rd.ResultSet, site_url: str | None) -> list[str]:
+    out = []
+    for fam in rd.FAMILIES:
+        group = [r for r in rows if r.family == fam]
+        if not group:
+            continue
+        out += [
+            f"**{fam}**",
+            "",
+            "| | benchmark | before | after | ratio | significant | note |",
+            "|---|---|---:|---:|---:|---|---|",
+        ]
+        for r in group:
+            name = f"`{r.name}`"
+            if site_url:
+                name = f"[{name}]({graph_url(site_url, rs, r)})"
+            direction = " ↑" if rd.higher_is_better(r.key) else ""
+            out.append(
+                f"| {MARKS[r.mark]} | {name}{direction} | "
+                f"{r.base.display() if r.base else '—'} | "
+                f"{r.head.display() if r.head else '—'} | {_ratio(r)} | "
+                f"{_significant(r)} | {r.note} |"
+            )
+        out.append("")
+    return out
+
+
+def markdown(
+    rs: rd.ResultSet,
+    base: rd.Commit,
+    head: rd.Commit,
+    rows: list[rd.Row],
+    site_url: str | None,
+    factor: float | None,
+) -> str:
+    counts = {s: sum(r.status == s for r in rows) for s in rd.STATUSES}
+    if factor is not None:
+        factor_text = f"factor {factor:g} for every benchmark"
+    elif rs.thresholds:
+        factor_text = "factor 1 + `regressions_thresholds` of asv.conf.json per benchmark"
+    else:
+        factor_text = f"factor {rd.DEFAULT_FACTOR:g}"
+    worst = "🔴" if counts["failure"] or counts["regression"] else "🟢"
+    lines = [
+        f"## {worst} Bengal benchmarks: {base.label} → {head.label}",
+        "",
+        f"Machine `{rs.machine}`; a change counts when the ratio is beyond the {factor_text} "
+        "and, where both sides have statistics, asv finds the difference significant. "
+        "↑ = higher is better.",
+        "",
+        " · ".join(f"**{counts[s]}** {_plural(s, counts[s])}" for s in rd.STATUSES),
+        "",
+    ]
+    for status in rd.STATUSES:
+        group = [r for r in rows if r.status == status]
+        if not group:
+            continue
+        if status == "unchanged":
+            lines += [
+                f"<details><summary>{TITLES[status]} ({len(group)})</summary>",
+                "",
+                *_table(group, rs, site_url),
+                "</details>",
+                "",
+            ]
+        else:
+            lines += [f"### {TITLES[status]} ({len(group)})", "", *_table(group, rs, site_url)]
+    found, missing = rd.recommendations(head)
+    lines += ["### Recommendations", ""]
+    lines += [f"- **{r.title}.** Evidence: {r.evidence}" for r in found]
+    if not found:
+        lines.append("- None: every check passed on the head commit.")
+    if missing:
+        lines.append(f"- Not checked (no results at {head.label}): {', '.join(missing)}.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.report", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("format", choices=("markdown", "html"))
+    parser.add_argument("--results", type=Path, default=ROOT / ".asv" / "results")
+    parser.add_argument("--machine", help="asv machine name (default: the only one)")
+    parser.add_argument("--base", help="baseline commit (hash prefix; tag/branch with --repo)")
+    parser.add_argument("--head", help="commit under test")
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        help="Bengal git repo, to resolve tags and label "
+        "commits (default: the repo of asv.local.conf.json, if any)",
+    )
+    parser.add_argument(
+        "--conf",
+        type=Path,
+        default=ROOT / "asv.conf.json",
+        help="asv config whose regressions_thresholds set per-benchmark factors",
+    )
+    parser.add_argument("--factor", type=float, help="one factor for every benchmark instead")
+    parser.add_argument("--site-url", help="published asv site, for links to each graph")
+    parser.add_argument(
+        "--html-history",
+        action="store_true",
+        help="html: history charts over every commit in the results "
+        "(default base/head: the oldest and newest)",
+    )
+    parser.add_argument("--fail-on", choices=("never", "regression"), default="never")
+    parser.add_argument("--out", type=Path, help="output file (default: stdout)")
+    args = parser.parse_args(argv)
+    try:
+        repo = args.repo or _default_repo()
+        rs = rd.load(args.results, args.machine, args.conf, repo)
+        if args.html_history and args.format == "html":
+            base = rs.commit(args.base, repo) if args.base else rs.commits[0]
+            head = rs.commit(args.head, repo) if args.head else rs.commits[-1]
+        elif not (args.base and args.head):
+            raise rd.ReportError("--base and --head are required (html: or --html-history)")
+        else:
+            base, head = rs.commit(args.base, repo), rs.commit(args.head, repo)
+        rows = rd.compare(rs, base, head, args.factor)
+        if args.format == "markdown":
+            text = markdown(rs, base, head, rows, args.site_url, args.factor)
+        else:
+            from tools import report_html
+
+            history = rs.commits if args.html_history else [base, head]
+            md = markdown(rs, base, head, rows, args.site_url, args.factor)
+            text = report_html.page(rs, base, head, rows, history, md)
+    except rd.ReportError as exc:
+        print(f"tools.report: error: {exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        print(args.out)
+    else:
+        sys.stdout.write(text)
+    bad = any(r.status in ("failure", "regression") for r in rows)
+    return 1 if bad and args.fail_on == "regression" else 0
+
+
+def _default_repo() -> Path | None:
+    from tools.profile import default_repo
+
+    repo = default_repo()
+    if repo and ((repo / "HEAD").exists() or (repo / ".git").exists()):
+        return repo
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,391 @@
+"""asv results, read and compared the way asv itself does, for ``tools.report``.
+
+Loading goes through ``asv.results`` (``iter_results_for_machine``, prefix resolution), value
+formatting through ``asv.util.human_value`` and errors through ``asv_runner.statistics.get_err``;
+a change counts when ``asv.commands.compare._is_result_better`` says so (median ratio beyond the
+factor *and*, when both sides have statistics, ``asv._stats.is_different``). What asv lacks and
+this adds: the direction of each benchmark (asv assumes lower is better everywhere), families, and
+per-benchmark factors taken from ``regressions_thresholds`` in ``asv.conf.json``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asv import _stats, util
+from asv.commands.compare import _is_result_better
+from asv.machine import iter_machine_files
+from asv.results import Results, get_result_hash_from_prefix, iter_results_for_machine
+from asv_runner.statistics import get_err
+
+FAMILIES = (
+    "full",
+    "incremental",
+    "memory",
+    "scaling",
+    "correctness",
+    "config",
+    "phases",
+    "parallel",
+    "startup",
+    "other",
+)
+# asv assumes lower is better; these benchmarks measure something where higher is better.
+HIGHER_IS_BETTER = (r"\.track_pages_per_second\b", r"speedup", r"\.track_config_change_rebuilt_all")
+DEFAULT_FACTOR = 1.1  # asv compare's default
+
+
+class ReportError(Exception):
+    """Bad input (unknown commit, wrong machine, no results): one line, non-zero exit."""
+
+
+def family(key: str) -> str:
+    """Family of ``bench_full.FullBuild.time_full_build``-style keys, from module and name."""
+    module, _, rest = key.partition(".")
+    name = rest.rsplit(".", 1)[-1]
+    base = module.removeprefix("bench_")
+    if base != "scaling" and (name.startswith("peakmem_") or re.search(r"rss|mem", name)):
+        return "memory"
+    return base if base in FAMILIES else "other"
+
+
+def higher_is_better(key: str) -> bool:
+    return any(re.search(p, key) for p in HIGHER_IS_BETTER)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One benchmark with one parameter combination, at one commit."""
+
+    key: str  # asv benchmark name, e.g. bench_full.FullBuild.time_full_build
+    params: tuple[str, ...]  # parameter values as asv stores them (reprs: "'nested-8'")
+    value: float | None  # None = failed, NaN = skipped
+    stats: dict | None
+    samples: list[float] | None
+    version: str | None
+    unit: str | None
+
+    @property
+    def name(self) -> str:
+        """asv's display name: ``key('nested-8')`` (``asv.commands.compare.unroll_result``)."""
+        return f"{self.key}({', '.join(self.params)})" if self.params else self.key
+
+    @property
+    def failed(self) -> bool:
+        return self.value is None
+
+    @property
+    def skipped(self) -> bool:
+        return self.value is not None and math.isnan(self.value)
+
+    def display(self) -> str:
+        """asv's formatting: ``1.23±0.01s``, ``81.9M``, ``failed``, ``n/a``."""
+        err = get_err(self.value, self.stats) if self.stats and not self.failed else None
+        return util.human_value(self.value, self.unit, err=err)
+
+
+@dataclass
+class Commit:
+    sha: str
+    date_ms: int
+    label: str  # short hash, plus tag when a repo knows one
+    measurements: dict[str, Measurement] = field(default_factory=dict)
+
+
+@dataclass
+class ResultSet:
+    """Everything asv recorded for one machine, per commit, oldest first."""
+
+    results_dir: Path
+    machine: str
+    commits: list[Commit]
+    benchmarks: dict  # benchmarks.json: param_names, unit, ...
+    thresholds: dict[str, float]
+
+    def commit(self, spec: str, repo: Path | None = None) -> Commit:
+        """The commit a hash prefix (or, with a repo, a tag/branch) names; ReportError if none."""
+        sha = spec
+        if not re.fullmatch(r"[0-9a-fA-F]{4,40}", spec):
+            sha = _rev_parse(repo, spec) if repo else ""
+            if not sha:
+                raise ReportError(
+                    f"unknown commit {spec!r} (give a hash prefix, or a tag/branch with --repo)"
+                )
+        try:
+            prefix = get_result_hash_from_prefix(str(self.results_dir), self.machine, sha.lower())
+        except util.UserError as exc:
+            raise ReportError(f"commit {spec!r}: {exc}") from None
+        found = [c for c in self.commits if prefix and c.sha.startswith(prefix)]
+        if not found:
+            have = ", ".join(c.label for c in self.commits)
+            raise ReportError(
+                f"no results for commit {spec!r} on machine {self.machine!r} "
+                f"(results exist for: {have})"
+            )
+        return found[0]
+
+    def factor(self, name: str, override: float | None) -> float:
+        """1 + the largest matching ``regressions_thresholds`` entry (asv's rule), or override."""
+        if override is not None:
+            return override
+        matching = [t for regex, t in self.thresholds.items() if re.match(regex, name)]
+        return 1.0 + max(matching) if matching else DEFAULT_FACTOR
+
+
+def _rev_parse(repo: Path, name: str) -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
+        text=True,
+        capture_output=True,
+    )
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
+def _tags(repo: Path | None) -> dict[str, str]:
+    if repo is None:
+        return {}
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "show-ref", "--tags", "-d"], text=True, capture_output=True
+    )
+    tags: dict[str, str] = {}
+    for line in proc.stdout.splitlines():
+        sha, _, ref = line.partition(" ")
+        tags[sha] = ref.removeprefix("refs/tags/").removesuffix("^{}")
+    return tags
+
+
+def machines(results_dir: Path) -> list[str]:
+    return sorted(util.load_json(p)["machine"] for p in iter_machine_files(str(results_dir)))
+
+
+def load(
+    results_dir: Path,
+    machine: str | None = None,
+    conf: Path | None = None,
+    repo: Path | None = None,
+) -> ResultSet:
+    """Load every result of one machine with asv's own loader; ReportError on bad input."""
+    if not (results_dir / "benchmarks.json").is_file():
+        raise ReportError(f"{results_dir} is not an asv results folder (no benchmarks.json)")
+    known = machines(results_dir)
+    if not known:
+        raise ReportError(f"no machine results in {results_dir}")
+    if machine is None:
+        if len(known) > 1:
+            raise ReportError(
+                f"results for several machines in {results_dir}: "
+                f"{', '.join(known)}; choose one with --machine"
+            )
+        machine = known[0]
+    elif machine not in known:
+        raise ReportError(
+            f"no results for machine {machine!r} in {results_dir} (it holds: {', '.join(known)})"
+        )
+    benchmarks = util.load_json(str(results_dir / "benchmarks.json"), api_version=2)
+    thresholds: dict[str, float] = {}
+    if conf is not None and conf.is_file():
+        thresholds = util.load_json(str(conf), js_comments=True).get("regressions_thresholds", {})
+    tags = _tags(repo)
+    by_sha: dict[str, Commit] = {}
+    for result in iter_results_for_machine(str(results_dir), machine):
+        sha = result.commit_hash
+        tag = tags.get(sha)
+        commit = by_sha.setdefault(
+            sha, Commit(sha, result.date or 0, f"{sha[:8]} ({tag})" if tag else sha[:8])
+        )
+        commit.measurements.update(_measurements(result, benchmarks))
+    if not by_sha:
+        raise ReportError(f"no results for machine {machine!r} in {results_dir}")
+    commits = sorted(by_sha.values(), key=lambda c: (c.date_ms, c.sha))
+    return ResultSet(results_dir, machine, commits, benchmarks, thresholds)
+
+
+def _measurements(result: Results, benchmarks: dict) -> dict[str, Measurement]:
+    out = {}
+    for key in result.get_all_result_keys():
+        params = result.get_result_params(key)
+        values = result.get_result_value(key, params)
+        stats = result.get_result_stats(key, params)
+        samples = result.get_result_samples(key, params)
+        combos = list(itertools.product(*params)) if params else [()]
+        for i, combo in enumerate(combos):
+            m = Measurement(
+                key=key,
+                params=tuple(combo),
+                value=values[i],
+                stats=stats[i] if stats else None,
+                samples=samples[i] if samples else None,
+                version=result.benchmark_version.get(key),
+                unit=benchmarks.get(key, {}).get("unit"),
+            )
+            out[m.name] = m
+    return out
+
+
+# --- comparing two commits ---------------------------------------------------------------------
+
+STATUSES = ("failure", "regression", "improvement", "unchanged")
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    key: str
+    params: tuple[str, ...]
+    family: str
+    base: Measurement | None
+    head: Measurement | None
+    status: str  # one of STATUSES
+    mark: str  # red | yellow | green
+    ratio: float | None  # head / base
+    significant: bool | None  # None: no statistics, asv decides by the factor alone
+    note: str  # why yellow, or what kind of failure
+
+
+def _significant(a: Measurement, b: Measurement) -> bool | None:
+    """asv's test, under the same conditions as ``_is_result_better`` applies it."""
+    if not (a.stats and b.stats) or 1 in (a.stats.get("repeat", 0), b.stats.get("repeat", 0)):
+        return None
+    return _stats.is_different(a.samples, b.samples, a.stats, b.stats)
+
+
+def compare(rs: ResultSet, base: Commit, head: Commit, factor: float | None = None) -> list[Row]:
+    rows = []
+    for name in sorted(set(base.measurements) | set(head.measurements)):
+        a, b = base.measurements.get(name), head.measurements.get(name)
+        ref = b or a
+        assert ref is not None
+        rows.append(_row(name, ref, a, b, rs.factor(name, factor)))
+    order = {f: i for i, f in enumerate(FAMILIES)}
+    return sorted(rows, key=lambda r: (STATUSES.index(r.status), order[r.family], r.name))
+
+
+def _row(
+    name: str, ref: Measurement, a: Measurement | None, b: Measurement | None, factor: float
+) -> Row:
+    def row(
+        status: str, mark: str, ratio: float | None = None, sig: bool | None = None, note: str = ""
+    ) -> Row:
+        return Row(name, ref.key, ref.params, family(ref.key), a, b, status, mark, ratio, sig, note)
+
+    if b is None:
+        return row("unchanged", "yellow", note="not measured at head")
+    if b.failed:
+        return row(
+            "failure", "red", note="also failed at base" if a and a.failed else "newly failing"
+        )
+    if a is None:
+        return row("unchanged", "yellow", note="new benchmark")
+    if a.version and b.version and a.version != b.version:
+        return row("unchanged", "yellow", note="benchmark changed: not comparable")
+    if a.failed:
+        return row("improvement", "green", note="fixed (failed at base)")
+    if a.skipped or b.skipped:
+        return row("unchanged", "yellow", note="skipped (n/a)")
+    ratio = b.value / a.value if a.value else (math.inf if b.value else 1.0)
+    sig = _significant(b, a)
+    base_ss = (a.stats, a.samples)
+    head_ss = (b.stats, b.samples)
+    lower = _is_result_better(b.value, a.value, head_ss, base_ss, factor)
+    higher = _is_result_better(a.value, b.value, base_ss, head_ss, factor)
+    up = higher_is_better(ref.key)
+    if (higher and not up) or (lower and up):
+        return row("regression", "red", ratio, sig)
+    if (lower and not up) or (higher and up):
+        return row("improvement", "green", ratio, sig)
+    beyond = _is_result_better(b.value, a.value, None, None, factor) or _is_result_better(
+        a.value, b.value, None, None, factor
+    )
+    if beyond:
+        return row("unchanged", "yellow", ratio, sig, note=f"beyond {factor:g}x, not significant")
+    return row("unchanged", "green", ratio, sig)
+
+
+# --- recommendations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    title: str
+    evidence: str  # the benchmark(s) and value(s) it rests on
+
+
+def recommendations(head: Commit) -> tuple[list[Recommendation], list[str]]:
+    """Checks on the head commit's numbers: (findings, checks that had no data)."""
+    found: list[Recommendation] = []
+    missing: list[str] = []
+    ms = [m for m in head.measurements.values() if not m.failed and not m.skipped]
+
+    def pick(pattern: str) -> list[Measurement]:
+        return [m for m in ms if re.search(pattern, m.key)]
+
+    def ev(m: Measurement) -> str:
+        return f"`{m.name}` = {m.display()}{' ' + m.unit if m.unit else ''} at {head.label}"
+
+    checks = [
+        (
+            r"^bench_incremental\..*\.track_speedup_over_full$",
+            lambda m: m.params != ("'config'",) and m.value < 5,
+            lambda m: (
+                f"Incremental rebuild after `{_plain(m)}` is only {m.value:.1f}x faster than a "
+                "full build (target: 5x); profile it with `tools.profile --variant "
+                f"{_plain(m)}`"
+            ),
+            "incremental speedup under 5x",
+        ),
+        (
+            r"^bench_scaling\..*\.track_time_exponent$",
+            lambda m: m.value > 1.2,
+            lambda m: (
+                f"Build time grows like pages^{m.value:.2f}: superlinear work (exponent over 1.2)"
+            ),
+            "scaling time exponent",
+        ),
+        (
+            r"^bench_config\..*\.track_config_change_rebuilt_all$",
+            lambda m: m.value < 1,
+            lambda m: (
+                "A config change did not trigger a full rebuild: pages can keep stale config values"
+            ),
+            "config change → full rebuild",
+        ),
+        (
+            r"^bench_config\..*\.track_noop_after_config_change_rebuilt_pages$",
+            lambda m: m.value > 0,
+            lambda m: (
+                f"The no-op build after a config change still rewrote {m.value:g} pages "
+                "(config change detection is sticky)"
+            ),
+            "no-op after config change",
+        ),
+        (
+            r"^bench_correctness\..*\.track_outputs_differing_from_clean_build$",
+            lambda m: m.value > 0,
+            lambda m: (
+                f"Incremental output after `{_plain(m)}` differs from a clean build in "
+                f"{m.value:g} files"
+            ),
+            "incremental output = clean build",
+        ),
+        (
+            r"^bench_scaling\..*\.track_memory_exponent$",
+            lambda m: m.value > 1.0,
+            lambda m: f"Peak memory grows faster than pages (exponent {m.value:.2f} > 1)",
+            "memory exponent",
+        ),
+    ]
+    for pattern, bad, text, what in checks:
+        subjects = pick(pattern)
+        if not subjects:
+            missing.append(what)
+        found += [Recommendation(text(m), ev(m)) for m in subjects if bad(m)]
+    return found, missing
+
+
+def _plain(m: Measurement) -> str:
+    return ", ".join(p.strip("'\"") for p in m.params)
