@@ -1,0 +1,140 @@
+"""The part of ``tools.profile`` that runs in a Bengal virtualenv (stdlib, driver, scenario_gen).
+
+Two stages, so that the profiled process does nothing but one build:
+
+    python -m tools.profile_runner prepare --work DIR --kind nested --pages 50 --variant one_page
+    python -m tools.profile_runner build --work DIR --variant one_page [--cprofile OUT] --result J
+
+``prepare`` (untimed) makes ``DIR/state``: a pristine site for ``full``, a validated full build for
+the incremental variants. ``build`` restores that state at the same path every time (Bengal's
+cache may store absolute paths), applies the variant's edit, runs one build through
+``driver.Build(...).run()`` (under cProfile if asked) and validates it with ``.verify()``: a build
+that fails validation exits non-zero instead of leaving a profile behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import shutil
+import sys
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+
+import driver
+import scenario_gen
+
+VARIANTS = ("full", "noop", "one_page", "batch", "asset", "config")
+
+
+def _site(work: Path) -> Path:
+    return work / "site"
+
+
+def _state(work: Path) -> Path:
+    return work / "state"
+
+
+def _restore(work: Path) -> Path:
+    site = _site(work)
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(_state(work), site, symlinks=True)
+    return site
+
+
+def prepare(
+    work: Path, kind: str, pages: int, seed: int, variant: str, workers: int | None
+) -> None:
+    """Build the state every profiled build starts from."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    site = scenario_gen.working_copy(
+        scenario_gen.Scenario(kind=kind, pages=pages, seed=seed), _site(work)
+    )
+    if variant != "full":
+        result = driver.build(site, mode="full", via="api", workers=workers)
+        print(
+            f"[profile_runner] prepared: full build of {result.html_total} pages in "
+            f"{result.wall_s:.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    shutil.copytree(site, _state(work), symlinks=True)
+
+
+def _edit(site: Path, variant: str, batch_pages: int) -> scenario_gen.Change | None:
+    mutator = scenario_gen.Mutator(site, salt=f"profile-{os.getpid()}")
+    if variant in ("full", "noop"):
+        return None
+    if variant == "batch":
+        return mutator.edit_pages(batch_pages)
+    return {
+        "one_page": mutator.edit_page,
+        "asset": mutator.edit_asset,
+        "config": mutator.change_config,
+    }[variant]()
+
+
+def build(
+    work: Path,
+    variant: str,
+    batch_pages: int,
+    workers: int | None,
+    cprofile: Path | None,
+    result: Path,
+) -> None:
+    """Restore, edit, run one build (profiled if asked), validate, write the result JSON."""
+    site = _restore(work)
+    change = _edit(site, variant, batch_pages)
+    mode = "full" if variant == "full" else "incremental"
+    runner = driver.Build(site, mode=mode, via="api", workers=workers)
+    profiler = cProfile.Profile() if cprofile else None
+    if profiler:
+        profiler.enable()
+    try:
+        runner.run()
+    finally:
+        if profiler:
+            profiler.disable()
+    outcome = runner.verify(change=change)
+    if profiler and cprofile:
+        profiler.dump_stats(cprofile)
+    data = asdict(outcome) if is_dataclass(outcome) else dict(vars(outcome))
+    data.pop("log", None)
+    result.write_text(json.dumps(data, default=str, indent=1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.profile_runner")
+    sub = parser.add_subparsers(dest="stage", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--work", type=Path, required=True)
+    p.add_argument("--kind", required=True)
+    p.add_argument("--pages", type=int, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--variant", choices=VARIANTS, required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--work", type=Path, required=True)
+    b.add_argument("--variant", choices=VARIANTS, required=True)
+    b.add_argument("--batch-pages", type=int, default=10)
+    b.add_argument("--cprofile", type=Path)
+    for q in (p, b):
+        q.add_argument("--workers", type=int, default=1, help="max_workers; 0: Bengal's default")
+    b.add_argument("--result", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        workers = args.workers or None
+        if args.stage == "prepare":
+            prepare(args.work, args.kind, args.pages, args.seed, args.variant, workers)
+        else:
+            build(args.work, args.variant, args.batch_pages, workers, args.cprofile, args.result)
+    except (driver.BuildFailed, scenario_gen.ScenarioError) as exc:
+        print(f"profile_runner: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
