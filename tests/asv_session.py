@@ -1,0 +1,153 @@
+"""One local Bengal history and one sharded asv run, shared by every test module in the session.
+
+Why a module and not fixtures: the asv runs are the expensive part of the suite (an env, a
+date-pinned install per commit), so test_ci_scripts and test_asv_site must share them; these
+functions are memoised per process and the test modules wrap them in session fixtures. Bengal's
+sdists and asv's benchmark envs live in ``$BENGAL_BENCH_CACHE`` and survive between runs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools import bengal_history
+
+ROOT = Path(__file__).resolve().parents[1]
+VERSIONS = ("0.1.2", "0.5.1")  # two eras: bengal.cli:main and the milo CLI
+BENCH = r"bench_startup\.ImportTime"  # one cheap benchmark: Bengal's import time
+MACHINE = "pytest-bengal-benchmarks"
+
+
+@functools.cache
+def workdir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="bengal-bench-tests-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e.setdefault("BENGAL_BENCH_PROFILE", "smoke")
+    e["BENGAL_BENCH_MACHINE"] = MACHINE
+    return e
+
+
+def run(argv: list[str], **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=ROOT, env=env(), capture_output=True, text=True, **kw)
+
+
+@dataclass
+class History:
+    repo: Path
+    shas: dict[str, str]  # version -> commit
+    seconds: float
+
+
+@functools.cache
+def history() -> History:
+    """A release history of VERSIONS, built with the real tool (sdists from PyPI, cached)."""
+    repo = workdir() / "bengal-history"
+    start = time.monotonic()
+    proc = run([sys.executable, "-m", "tools.bengal_history", str(repo), "--versions", *VERSIONS])
+    assert proc.returncode == 0, proc.stderr
+    shas = {}
+    for line in proc.stdout.split("\n"):
+        if line.strip():
+            sha, tag = line.split()
+            shas[tag.removeprefix("v")] = sha
+    return History(repo, shas, time.monotonic() - start)
+
+
+@dataclass
+class ShardRun:
+    hashfile: Path
+    results: Path
+    config: Path
+    returncode: int
+    log: str
+    seconds: float
+
+
+@dataclass
+class Shards:
+    files: list[Path]
+    runs: list[ShardRun] = field(default_factory=list)
+
+
+def asv_local(config: Path, results: Path, html: Path, *args: str) -> subprocess.CompletedProcess:
+    """tools.asv_local with the test's config/results/html and the cached env dir."""
+    env_dir = bengal_history.cache_root() / "asv-env-tests"
+    argv = [
+        sys.executable, "-m", "tools.asv_local", "--repo", str(history().repo),
+        "--config-out", str(config), "--results-dir", str(results), "--html-dir", str(html),
+        "--env-dir", str(env_dir), *args,
+    ]  # fmt: skip
+    return run(argv)
+
+
+@functools.cache
+def shards() -> Shards:
+    """Split the history into 2 shard files and run each with real asv (one commit each)."""
+    out = workdir() / "shards"
+    proc = run(
+        [sys.executable, "-m", "tools.ci.commits", "shard", "--repo", str(history().repo),
+         "--range", "main", "--shards", "2", "--out-dir", str(out)]
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = Shards(files=sorted(out.glob("shard-*.txt")))
+    for i, hashfile in enumerate(result.files):
+        base = workdir() / f"shard-{i}"
+        start = time.monotonic()
+        proc = asv_local(
+            base / "asv.conf.json", base / "results", base / "html",
+            "run", f"HASHFILE:{hashfile}", "--bench", BENCH, "--show-stderr",
+        )  # fmt: skip
+        log = proc.stdout + proc.stderr
+        seconds = time.monotonic() - start
+        conf = base / "asv.conf.json"
+        result.runs.append(
+            ShardRun(hashfile, base / "results", conf, proc.returncode, log, seconds)
+        )
+    return result
+
+
+@dataclass
+class Site:
+    results: Path
+    html: Path
+    publish_log: str
+    returncode: int
+    seconds: float
+
+
+def publish(results: Path, html: Path, config: Path) -> Site:
+    start = time.monotonic()
+    proc = asv_local(config, results, html, "publish")
+    return Site(results, html, proc.stdout + proc.stderr, proc.returncode, time.monotonic() - start)
+
+
+@functools.cache
+def merged_site() -> Site:
+    """Both shards merged with tools.ci.merge_results, then published by asv."""
+    merged = workdir() / "merged" / "results"
+    runs = shards().runs
+    inputs = [str(r.results) for r in runs]
+    proc = run([sys.executable, "-m", "tools.ci.merge_results", str(merged), *inputs])
+    assert proc.returncode == 0, proc.stderr
+    return publish(merged, workdir() / "merged" / "html", workdir() / "merged" / "asv.conf.json")
+
+
+@functools.cache
+def first_shard_site() -> Site:
+    """The site of the oldest commit alone: the 'previous night' for regression detection."""
+    first = shards().runs[0]
+    return publish(first.results, workdir() / "shard-0" / "html", first.config)
