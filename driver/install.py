@@ -240,9 +240,9 @@ def ensure_bengal_env(
             log(f"removing half-finished env {env_dir}")
             shutil.rmtree(env_dir)
         log(f"creating Bengal env {key} in {env_dir}")
-        _run([python, "-m", "venv", env_dir])
         if _looks_like_version(spec):
-            when = date or pypi_sdist_date(spec)
+            when = date or pypi_sdist_date(spec)  # also rejects unknown versions early
+            _run([python, "-m", "venv", env_dir])
             source = _download_sdist(spec, root / "sdists", python=os.fspath(env_python))
         else:
             source = Path(spec).resolve()
@@ -251,6 +251,7 @@ def ensure_bengal_env(
             when = date or (commit_date(source) if source.is_dir() else None)
             if when is None and pin_dependencies:
                 raise InstallError(f"{source}: give date= to pin the dependencies of an sdist")
+            _run([python, "-m", "venv", env_dir])
         with tempfile.TemporaryDirectory() as tmp:
             wheel = build_wheel(source, Path(tmp), python=os.fspath(env_python))
             install_wheel(env_python, wheel, when if pin_dependencies else None)

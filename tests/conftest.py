@@ -1,0 +1,20 @@
+"""Shared fixtures: cached Bengal virtualenvs (one per release, dependencies of its day)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def bengal_env() -> Callable[..., Path]:
+    """``bengal_env("0.5.1", pin_dependencies=True)`` → that env's python (created once, cached
+    under ``$BENGAL_BENCH_CACHE/bengal/``)."""
+    from driver.install import ensure_bengal_env
+
+    def get(version: str, *, pin_dependencies: bool = True) -> Path:
+        return ensure_bengal_env(version, pin_dependencies=pin_dependencies)
+
+    return get

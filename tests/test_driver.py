@@ -1,0 +1,237 @@
+"""The driver against real Bengal releases (0.1.2 and 0.5.1), in their own virtualenvs.
+
+Each build runs ``python -m driver build`` inside the Bengal env; sites come from scenario_gen
+and are edited here with its Mutator. Assertions are about behaviour every era must show
+(validated output, incremental doing less work than full), never about a release's specifics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import driver
+from scenario_gen import Mutator, Scenario, working_copy
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_VERSIONS = ("0.1.2", "0.5.1")
+TINY = Scenario(kind="nested", pages=6, seed=0)
+
+
+def run_driver(python: Path, *args: str, check: bool = True) -> dict:
+    """``<env python> -m driver ... --json`` → its JSON (a failed validation has ok=False)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [str(python), "-m", "driver", *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert proc.stdout.strip(), f"driver printed nothing (rc={proc.returncode}): {proc.stderr}"
+    out = json.loads(proc.stdout)
+    if check and "ok" in out:
+        assert out["ok"], f"{args}: {out['error']}\n{out.get('log', '')[-3000:]}"
+    return out
+
+
+def build(python: Path, root: Path, mode: str, via: str, **kw: str) -> dict:
+    extra = [f"--{k.replace('_', '-')}={v}" for k, v in kw.items()]
+    return run_driver(python, "build", str(root), "--mode", mode, "--via", via, *extra)
+
+
+def test_probe_tells_the_releases_apart(bengal_env) -> None:
+    caps = [run_driver(bengal_env(v), "probe") for v in DEFAULT_VERSIONS]
+    for c in caps:
+        assert c["api"] in ("kwargs", "options")
+        assert c["cli_source"] in ("positional", "option")
+        assert Path(c["cli"]).exists()
+    assert caps[0]["api"] != caps[1]["api"]
+    assert caps[0]["cli_source"] != caps[1]["cli_source"]
+
+
+@pytest.mark.parametrize("version", DEFAULT_VERSIONS)
+@pytest.mark.parametrize("via", ["api", "cli"])
+def test_full_noop_page_css_config(bengal_env, tmp_path: Path, version: str, via: str) -> None:
+    python = bengal_env(version)
+    root = working_copy(TINY, tmp_path / "site")
+    full = build(python, root, "full", via)
+    assert full["full_rebuild"] and full["html_written"] == full["html_total"] > 0
+
+    noop = build(python, root, "incremental", via)
+    assert noop["files_written"] < full["files_written"]
+    assert not noop["full_rebuild"]
+
+    mut = Mutator(root)
+    page = mut.edit_page()
+    one = run_driver(python, "build", str(root), "--mode", "incremental", "--via", via)
+    assert one["ok"] and not one["full_rebuild"]
+    assert one["html_written"] < full["html_written"]
+    for rel in page.rebuilt_outputs:  # the edit is visible
+        assert page.token in (root / "public" / rel).read_text()
+
+    mut.edit_asset()
+    css = build(python, root, "incremental", via)
+    assert css["files_written"] > 0
+
+    mut.change_config()
+    config = build(python, root, "incremental", via)
+    assert config["full_rebuild"], "a config change must rebuild every page"
+
+
+def test_change_check_in_process(bengal_env, tmp_path: Path) -> None:
+    """verify(change=) passes for a real edit and names a page the build did not rewrite."""
+    python = bengal_env(DEFAULT_VERSIONS[0])
+    root = working_copy(TINY, tmp_path / "site")
+    script = f"""
+import driver, scenario_gen
+root = {str(root)!r}
+driver.build(root, mode="full", via="api")
+change = scenario_gen.Mutator(root).edit_page()
+driver.build(root, mode="incremental", via="api", change=change)
+b = driver.Build(root, mode="incremental", via="api")   # nothing changed since
+b.run()
+try:
+    b.verify(change=change)
+except driver.BuildFailed as exc:
+    print("FAILED:", exc)
+"""
+    proc = subprocess.run(
+        [str(python), "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "FAILED:" in proc.stdout and "not rewritten" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("via", ["api", "cli"])
+def test_validation_fails_on_broken_templates(bengal_env, tmp_path: Path, via: str) -> None:
+    """A page template that cannot render: Bengal may exit 0, the driver must refuse."""
+    python = bengal_env(DEFAULT_VERSIONS[0])
+    root = working_copy(TINY, tmp_path / "site")
+    (root / "templates").mkdir()
+    (root / "templates" / "page.html").write_text("{% include 'no-such-partial.html' %}\n")
+    out = run_driver(python, "build", str(root), "--mode", "full", "--via", via, check=False)
+    assert not out["ok"]
+    assert out["error"], out
+
+
+def test_validation_names_a_missing_page(bengal_env, tmp_path: Path) -> None:
+    python = bengal_env(DEFAULT_VERSIONS[0])
+    root = working_copy(TINY, tmp_path / "site")
+    build(python, root, "full", "api")
+    manifest = json.loads((root / "scenario.json").read_text())
+    victim = manifest["pages"][-1]["output"]
+    out = root / manifest["output_dir"]
+    kept = (out / victim).read_bytes()
+    (out / victim).unlink()
+    with pytest.raises(driver.BuildFailed, match=re.escape(victim)):
+        driver.validate(root, out, "", {}, set())
+    (out / victim).write_bytes(kept.replace(manifest["pages"][-1]["token"].encode(), b"x"))
+    with pytest.raises(driver.BuildFailed, match="token"):
+        driver.validate(root, out, "", {}, set())
+    (out / victim).write_bytes(kept)
+    with pytest.raises(driver.BuildFailed, match="K-RUN"):
+        driver.validate(root, out, "K-RUN-001 Undefined attribute 'x' in base.html:15", {}, set())
+    driver.validate(root, out, "", {}, set())
+
+
+def test_incremental_diff(bengal_env, tmp_path: Path) -> None:
+    """Two clean full builds compare equal; a CSS edit built incrementally on 0.1.x does not."""
+    python = bengal_env(DEFAULT_VERSIONS[0])
+    root = working_copy(TINY, tmp_path / "site")
+    clean = run_driver(python, "build", str(root), "--mode", "full", "--check-incremental")
+    assert clean["incremental_diff"] == []
+    Mutator(root).edit_asset()
+    stale = run_driver(python, "build", str(root), "--mode", "incremental", "--check-incremental")
+    assert stale["incremental_diff"], "0.1.x keeps stale output after a CSS edit"
+
+
+def _max_rss_kib(time_v_output: str) -> int:
+    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_v_output).group(1))
+
+
+def test_cli_peak_rss_agrees_with_time(bengal_env, tmp_path: Path) -> None:
+    gnu_time = shutil.which("time") or "/usr/bin/time"
+    if not Path(gnu_time).exists():
+        subprocess.run(["apt-get", "install", "-y", "-q", "time"], capture_output=True)
+    if not Path("/usr/bin/time").exists():
+        pytest.skip("GNU time (/usr/bin/time) is not available and could not be installed")
+    python = bengal_env(DEFAULT_VERSIONS[0])
+    # The same first build of two identical copies: one by the driver, one under GNU time.
+    ours = build(python, working_copy(TINY, tmp_path / "a"), "full", "cli")["peak_rss_mb"]
+    root = working_copy(TINY, tmp_path / "b")
+    argv_env = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import driver, json, sys; b = driver.Build(sys.argv[1], 'full', "
+            "'cli'); print(json.dumps([b.argv, driver.compat.BUILD_ENV]))",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=True,
+    )
+    argv, env = json.loads(argv_env.stdout)
+    timed = subprocess.run(
+        ["/usr/bin/time", "-v", *argv],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, **env},
+        check=True,
+    )
+    theirs = _max_rss_kib(timed.stderr) / 1024
+    assert abs(ours - theirs) <= 0.10 * theirs, f"driver {ours} MB vs /usr/bin/time {theirs} MB"
+
+
+def test_install_rejects_unknown_version() -> None:
+    proc = subprocess.run(
+        [str(REPO / ".venv/bin/python"), "-m", "driver.install", "env", "0.0.999"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith("driver.install: error: unknown")
+
+
+# Strings that only make sense with knowledge of Bengal's eras (joined so this file has none).
+ERA_MARKERS = [
+    "Build" + "Options",
+    "mi" + "lo",
+    "site" + " build",
+    "--" + "source",
+    "--no-" + "incremental",
+    ".bengal-" + "cache",
+    "build" + "_stats",
+]
+
+
+def test_no_era_knowledge_outside_compat() -> None:
+    """Only driver/compat.py may know Bengal's history."""
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py", "*.json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    ).stdout.split()
+    offenders = []
+    for rel in files:
+        if rel == "driver/compat.py" or rel.startswith("docs/"):
+            continue
+        text = (REPO / rel).read_text(errors="replace")
+        offenders += [f"{rel}: {m}" for m in ERA_MARKERS if m in text]
+    assert not offenders, offenders
