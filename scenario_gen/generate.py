@@ -148,7 +148,7 @@ def write_tree(spec: Scenario, tmp: Path) -> None:
     th = TreeHash()
     made: set[str] = set()
     title = site_title(spec)
-    progress = Progress(f"generate {spec.kind} {spec.pages}", spec.pages)
+    progress = Progress(f"generate {spec.kind} {spec.pages} pages: files", layout.file_count())
 
     def put(rel: str, data: bytes) -> None:
         d = rel.rpartition("/")[0]

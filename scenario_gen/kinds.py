@@ -160,6 +160,10 @@ class Layout:
         """Non-content site files besides config and assets (e.g. `data/`)."""
         return []
 
+    def file_count(self) -> int:
+        """Number of Markdown files `files()` yields (home + section indexes + pages)."""
+        return 1 + sum(self.breadth**d for d in range(self.depth + 1)) + self.n
+
     def files(self) -> Iterator[PageFile]:
         yield self.home()
         yield from self._walk(())
