@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 from tools import bengal_history
+from tools.asv_site import SiteError
 from tools.ci import machine as machine_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env-dir", type=Path)
     parser.add_argument("--branch", action="append", help="branches asv follows (default main)")
     parser.add_argument("--machine-preset", default="local", choices=["local", "gha"])
+    parser.add_argument(
+        "--no-vendor",
+        action="store_true",
+        help="publish: keep asv's CDN links (default: serve them from the site, tools.asv_site)",
+    )
     parser.add_argument("command", help="asv command: run, continuous, publish, compare, ...")
     parser.add_argument("asv_args", nargs=argparse.REMAINDER, help="passed to asv")
     args = parser.parse_args(argv)
@@ -176,8 +182,13 @@ def main(argv: list[str] | None = None) -> int:
         ident = machine_id.identity(args.machine_preset)
         if args.command in MACHINE_COMMANDS:
             machine_id.register(ident, config)
-        return run_asv(args.command, args.asv_args, config, ident["machine"])
-    except (LocalError, bengal_history.HistoryError, RuntimeError) as exc:
+        rc = run_asv(args.command, args.asv_args, config, ident["machine"])
+        if args.command == "publish" and rc == 0 and not args.no_vendor:
+            from tools import asv_site
+
+            asv_site.vendor(config.parent / load_asv_json(config)["html_dir"])
+        return rc
+    except (LocalError, bengal_history.HistoryError, RuntimeError, SiteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
