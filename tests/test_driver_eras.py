@@ -47,9 +47,11 @@ def test_every_era(bengal_env, tmp_path: Path, version: str, via: str) -> None:
     noop = b("incremental")
     assert noop["files_written"] < full["files_written"]
     mut = Mutator(root)
-    mut.edit_page()
+    edit = mut.edit_page()
     page = b("incremental")
     assert page["html_written"] < full["html_written"]
+    stale = [r for r in edit.rebuilt_outputs if edit.token not in (root / "public" / r).read_text()]
+    assert not stale, f"incremental build missed the page edit: {stale}"
     mut.edit_asset()
     css = run_driver(
         python, "build", str(root), "--mode", "incremental", "--via", via, "--check-incremental"
