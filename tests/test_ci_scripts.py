@@ -118,7 +118,7 @@ def test_each_shard_ran_one_commit_with_real_asv(shards, history) -> None:
         data = json.loads(files[0].read_text())
         assert data["commit_hash"] == history.shas[version]
         (name,) = [k for k in data["results"] if "ImportTime" in k]
-        value = data["results"][name][0]
+        (value,) = data["results"][name][0]  # column "result": one value per param combination
         assert isinstance(value, float) and 0.01 < value < 30, value  # seconds to import Bengal
         machine = json.loads((run.results / asv_session.MACHINE / "machine.json").read_text())
         assert machine["machine"] == asv_session.MACHINE and machine["arch"]
