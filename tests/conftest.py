@@ -18,3 +18,7 @@ def bengal_env() -> Callable[..., Path]:
         return ensure_bengal_env(version, pin_dependencies=pin_dependencies)
 
     return get
+
+
+# --- tools.report: one real asv smoke run per session (see tests/asv_fixtures.py) ---------------
+from asv_fixtures import asv_smoke_run  # noqa: E402, F401

@@ -174,12 +174,15 @@ def page(
     history: list[rd.Commit],
     markdown_text: str,
 ) -> str:
-    figures = [
-        *history_charts(history),
-        *scaling_charts(history),
-        *speedup_chart(base, head),
-        *phase_chart(history),
-    ]
+    groups = {
+        "family histories": history_charts(history),
+        "scaling ladder (build time and memory vs pages)": scaling_charts(history),
+        "incremental speedups": speedup_chart(base, head),
+        "per-phase time": phase_chart(history),
+    }
+    figures = [f for group in groups.values() for f in group]
+    empty = ", ".join(name for name, group in groups.items() if not group)
+    no_data = f"<p><b>No data (failed, skipped or not run) for: {empty}</b></p>" if empty else ""
     charts = "\n".join(f.to_html(full_html=False, include_plotlyjs=False) for f in figures)
     found, missing = rd.recommendations(head)
     recs = (
@@ -204,6 +207,7 @@ code{{font-size:11px}}</style>
 <b>{counts}</b></p>
 <h2>Recommendations</h2><ul>{recs}</ul>
 <h2>Charts</h2>
+{no_data}
 {charts}
 <h2>Comparison</h2>
 {_rows_html(rows)}

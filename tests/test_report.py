@@ -1,0 +1,159 @@
+"""tools.report on results of a real asv run of this suite (the session's ``asv_smoke_run``)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from asv_fixtures import AsvRun
+
+from tools import report_data as rd
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = "https://example.org/bengal-benchmarks"
+
+
+def report(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.report", *args], cwd=ROOT, text=True, capture_output=True
+    )
+
+
+def common(run: AsvRun) -> list[str]:
+    return ["--results", str(run.results), "--repo", str(run.repo)]
+
+
+def asv_compare_marks(run: AsvRun, factor: float) -> dict[str, str]:
+    """asv's own verdict per benchmark: the Change column of ``asv compare``."""
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "asv"),
+            "compare",
+            "--config",
+            str(run.conf),
+            "--factor",
+            str(factor),
+            run.base,
+            run.head,
+        ],
+        cwd=run.conf.parent,
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    marks = {}
+    for line in proc.stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[4].startswith("bench_"):
+            marks[cells[4]] = cells[0]
+    assert marks, proc.stdout
+    return marks
+
+
+def test_markdown_classification_agrees_with_asv_compare(asv_smoke_run: AsvRun) -> None:
+    proc = report(
+        "markdown",
+        *common(asv_smoke_run),
+        "--base",
+        "v0.1.2",
+        "--head",
+        "v0.5.1",
+        "--factor",
+        "1.1",
+        "--site-url",
+        SITE,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    rows = rd.compare(
+        rd.load(asv_smoke_run.results, repo=asv_smoke_run.repo),
+        *[
+            rd.load(asv_smoke_run.results).commit(s)
+            for s in (asv_smoke_run.base, asv_smoke_run.head)
+        ],
+        factor=1.1,
+    )
+    by_name = {r.name: r for r in rows}
+    marks = asv_compare_marks(asv_smoke_run, 1.1)
+    assert set(marks) == set(by_name)
+    for name, mark in marks.items():
+        row = by_name[name]
+        up = rd.higher_is_better(row.key)
+        expected = {
+            "!": "failure",
+            "*": "improvement",
+            "+": "improvement" if up else "regression",
+            "-": "regression" if up else "improvement",
+            "x": "unchanged",
+            "": "failure" if row.head and row.head.failed else "unchanged",
+        }[mark]
+        assert row.status == expected, (name, mark, row)
+        # every benchmark appears once in the markdown, linked to its asv graph
+        assert text.count(f"[`{name}`]({SITE}/#{row.key}") == 1, name
+    # sections in the order a reviewer acts on them
+    positions = [
+        text.find(t)
+        for t in ("Failures (", "Regressions (", "Improvements (", "Unchanged (")
+        if t in text
+    ]
+    assert positions == sorted(positions)
+    assert "### Recommendations" in text
+
+
+def test_graph_links_use_asv_url_scheme(asv_smoke_run: AsvRun) -> None:
+    text = report(
+        "markdown",
+        *common(asv_smoke_run),
+        "--base",
+        asv_smoke_run.base[:8],
+        "--head",
+        asv_smoke_run.head[:8],
+        "--site-url",
+        SITE + "/",
+    ).stdout
+    assert f"({SITE}/#bench_full.FullBuild.time_full_build?p-site=%27nested-8%27)" in text
+
+
+def test_html_page_has_its_charts(asv_smoke_run: AsvRun, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    proc = report("html", *common(asv_smoke_run), "--html-history", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text()
+    assert "<script src" not in page  # plotly.js inline: the file works offline
+    assert "Plotly.newPlot" in page
+    titles = (
+        "history (value / first value",
+        "Build time vs pages",
+        "Memory growth",
+        "Incremental speedup",
+        "time per phase",
+    )
+    assert len(re.findall(r'class="plotly-graph-div"', page)) >= len(titles)
+    for title in (*titles, "Recommendations", "Comparison"):
+        assert title in page, title
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base", "v9.9.9", "--head", "v0.5.1"], "unknown commit"),
+        (["--base", "v0.1.2", "--head", "abcdef12"], "no results for commit"),
+        (["--machine", "elsewhere", "--base", "v0.1.2", "--head", "v0.5.1"], "machine"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(
+    asv_smoke_run: AsvRun, args: list[str], message: str
+) -> None:
+    proc = report("markdown", *common(asv_smoke_run), *args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert message in proc.stderr
+
+
+def test_not_a_results_folder(tmp_path: Path) -> None:
+    proc = report("markdown", "--results", str(tmp_path), "--base", "a", "--head", "b")
+    assert proc.returncode == 2 and "not an asv results folder" in proc.stderr
