@@ -1,0 +1,88 @@
+"""tools.profile on a real Bengal release (0.5.1) and a tiny site."""
+
+from __future__ import annotations
+
+import json
+import pstats
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.profile import bengal_bottlenecks, is_bengal
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def profile(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.profile", *args], cwd=ROOT, text=True, capture_output=True
+    )
+
+
+@pytest.fixture(scope="module")
+def profiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("profile")
+    proc = profile(
+        "--bengal",
+        "0.5.1",
+        "--kind",
+        "nested",
+        "--pages",
+        "6",
+        "--variant",
+        "one_page",
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    printed = [Path(p) for p in proc.stdout.split()]
+    assert printed == [
+        out / f for f in ("build.prof", "top.md", "flame.svg", "profile.speedscope.json")
+    ]
+    assert "[tools.profile]" in proc.stderr  # progress while installing and building
+    return out
+
+
+def test_cprofile_loads_and_has_bengal_frames(profiled: Path) -> None:
+    stats = pstats.Stats(str(profiled / "build.prof"))
+    bengal = [f for f in stats.stats if is_bengal(f)]  # type: ignore[attr-defined]
+    assert len(bengal) > 50
+    top = bengal_bottlenecks(stats)
+    assert len(top) == 5 and all("/bengal/" in f[0] for f, *_ in top)
+
+
+def test_top_md_names_bengal_bottlenecks(profiled: Path) -> None:
+    text = (profiled / "top.md").read_text()
+    section = text.split("## Top 5 bottlenecks in Bengal's own code")[1].split("## Top 30")[0]
+    items = re.findall(r"^\d\. `(bengal/[^`]+)`", section, flags=re.M)
+    assert len(items) == 5
+    assert "## Top 30 by cumulative time" in text and "## Top 30 by own time" in text
+    assert "1 of" in text or "of 7" in text or "HTML pages written" in text
+
+
+def test_flame_graph_and_speedscope_have_bengal_functions(profiled: Path) -> None:
+    svg = (profiled / "flame.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert re.search(r"\w+ \(bengal/[\w/]+\.py:\d+\)", svg)
+    data = json.loads((profiled / "profile.speedscope.json").read_text())
+    assert "speedscope" in data["$schema"]
+    names = {f["name"] for f in data["shared"]["frames"] if "/bengal/" in f.get("file", "")}
+    stats = pstats.Stats(str(profiled / "build.prof"))
+    cprofile_names = {f[2] for f in stats.stats if is_bengal(f)}  # type: ignore[attr-defined]
+    assert len(names & cprofile_names) > 10
+
+
+def test_unknown_version_fails_cleanly(tmp_path: Path) -> None:
+    proc = profile("--bengal", "99.99.99", "--pages", "2", "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "unknown Bengal version" in proc.stderr
+
+
+def test_unknown_commit_fails_cleanly(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    proc = profile("--bengal", "deadbeef", "--repo", str(repo), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "unknown commit 'deadbeef'" in proc.stderr
