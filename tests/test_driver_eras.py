@@ -59,6 +59,9 @@ def test_every_era(bengal_env, tmp_path: Path, version: str, via: str) -> None:
     mut.change_config()
     config = b("incremental")
     assert config["full_rebuild"]
+    if via == "cli":  # normalisation check: a clean full build equals another clean full build
+        again = run_driver(python, "build", str(root), "--mode", "full", "--check-incremental")
+        assert again["incremental_diff"] == [], again["incremental_diff"]
     warn = len(full.get("warnings", []))
     _report(
         f"| {version} | {via} | {_cell(full)} | {_cell(noop)} | {_cell(page)} | {_cell(css)} | "
