@@ -11,15 +11,15 @@ from benchmarks.common import (
 
 
 class IncrementalCorrectness(SingleMeasurement):
-    setup_cache = prepare_sites
+    setup_cache = staticmethod(prepare_sites)
     params = ["one_page", "batch", "asset", "config", "add_page", "delete_page"]
     param_names = ("change",)
     version = "1"
 
     def track_outputs_differing_from_clean_build(self, reference: dict, change: str) -> int:
-        build, edit = edit_and_prepare(change, mode="incremental", via="api")
+        build, _ = edit_and_prepare(change, mode="incremental", via="api")
         build.run()
-        build.verify(change=edit)
+        build.verify()  # valid output; whether the edit reached every page is the diff's job
         return len(driver.incremental_diff(build.root))
 
     track_outputs_differing_from_clean_build.unit = "files"

@@ -61,7 +61,7 @@ class FullBuildReference(SingleMeasurement):
     params = SITES
     param_names = ("site",)
     version = "1"
-    setup_cache = prepare_sites
+    setup_cache = staticmethod(prepare_sites)
 
     def track_cli_peak_rss(self, reference: dict, site: str) -> float:
         """Peak RSS of the ``bengal`` child process (os.wait4), not of this process."""

@@ -22,7 +22,7 @@ from benchmarks.common import (
 class _Rebuild(MultiSecondBuild):
     """Time the rebuild after one edit; ``mode``/``via`` say which command a user typed."""
 
-    setup_cache = prepare_sites
+    setup_cache = staticmethod(prepare_sites)
     param_names = ("change",)
     version = "1"
     mode = "incremental"
@@ -45,7 +45,7 @@ class _Rebuild(MultiSecondBuild):
 class _RebuildWork(SingleMeasurement):
     """How much faster than a full build is the rebuild, and how many pages did it rewrite?"""
 
-    setup_cache = prepare_sites
+    setup_cache = staticmethod(prepare_sites)
     param_names = ("change",)
     version = "1"
     mode = "incremental"

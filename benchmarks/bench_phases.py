@@ -18,7 +18,7 @@ measure_phases.timeout = PROFILE.timeout
 
 
 class Phases(SingleMeasurement):
-    setup_cache = measure_phases
+    setup_cache = staticmethod(measure_phases)
     params = list(driver.PHASES)
     param_names = ("phase",)
     version = "1"

@@ -24,7 +24,7 @@ measure_ladder.timeout = PROFILE.prepare_timeout
 
 
 class ScalingExponents(SingleMeasurement):
-    setup_cache = measure_ladder
+    setup_cache = staticmethod(measure_ladder)
     version = "1"
 
     def track_time_exponent(self, ladder: dict) -> float:
@@ -45,7 +45,7 @@ class ScalingExponents(SingleMeasurement):
 class ScalingLadder(SingleMeasurement):
     """The curves themselves: build time and the CLI child's peak RSS per site size."""
 
-    setup_cache = measure_ladder
+    setup_cache = staticmethod(measure_ladder)
     params = list(PROFILE.ladder)
     param_names = ("pages",)
     version = "1"

@@ -134,6 +134,7 @@ def prepare_sites() -> dict[str, dict[str, float]]:
     reference = {}
     for kind, pages in _edit_sites():
         work = _site_dir(kind, pages) / "work"
+        work.parent.mkdir(parents=True, exist_ok=True)
         scenario_gen.working_copy(scenario_gen.Scenario(kind=kind, pages=pages), work)
         full = driver.build(work, mode="full", via="cli")
         shutil.copytree(work, work.with_name("state"), symlinks=True)
@@ -167,6 +168,7 @@ def fresh_copy(kind: str, pages: int, name: str = "fresh") -> Path:
     """A pristine, never-built copy of a site (for full builds)."""
     dest = _site_dir(kind, pages) / name
     shutil.rmtree(dest, ignore_errors=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     return scenario_gen.working_copy(scenario_gen.Scenario(kind=kind, pages=pages), dest)
 
 
