@@ -18,3 +18,27 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/python -m pytest -m "not slow"
+
+# The main job: benchmark recent Bengal history and write the asv site.
+#   make bench                                   # the LATEST=3 newest releases from PyPI, profile pr
+#   make bench BENGAL_REPO=~/src/bengal RANGE=main~5..main   # a Bengal checkout instead
+#   make bench PROFILE=smoke LATEST=2            # a quick look
+LATEST  ?= 3
+PROFILE ?= pr
+BENGAL_REPO ?=
+SOURCE  := $(if $(BENGAL_REPO),--repo $(BENGAL_REPO),--latest $(LATEST))
+RANGE   ?= $(if $(BENGAL_REPO),main~2..main,ALL)
+
+.PHONY: bench preview
+bench: $(BIN)/.installed
+	@status=0; \
+	BENGAL_BENCH_PROFILE=$(PROFILE) $(BIN)/python -m tools.asv_local $(SOURCE) \
+	    run "$(RANGE)" --skip-existing-successful --record-samples --show-stderr || status=$$?; \
+	$(BIN)/python -m tools.asv_local publish || exit $$?; \
+	echo; \
+	echo "asv site written to $(CURDIR)/.asv/html"; \
+	echo "open it with:  $(BIN)/python -m tools.asv_local preview   (then http://127.0.0.1:8080)"; \
+	exit $$status
+
+preview: $(BIN)/.installed
+	$(BIN)/python -m tools.asv_local preview

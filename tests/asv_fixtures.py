@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tools import bengal_history
+
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("0.1.2", "0.5.1")
 
@@ -59,7 +61,7 @@ def asv_smoke_run(tmp_path_factory: pytest.TempPathFactory) -> AsvRun:
             "--html-dir",
             str(work / "html"),
             "--env-dir",
-            str(work / "env"),
+            str(bengal_history.cache_root() / "asv-env-tests"),  # envs survive between sessions
             "run",
             "ALL",
             "--record-samples",

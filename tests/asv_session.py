@@ -22,7 +22,7 @@ from pathlib import Path
 from tools import bengal_history
 
 ROOT = Path(__file__).resolve().parents[1]
-VERSIONS = ("0.1.2", "0.5.1")  # two eras: bengal.cli:main and the milo CLI
+VERSIONS = ("0.1.2", "0.5.1")  # two releases from different eras of the CLI
 BENCH = r"bench_startup\.ImportTime"  # one cheap benchmark: Bengal's import time
 MACHINE = "pytest-bengal-benchmarks"
 
