@@ -6,14 +6,12 @@ from benchmarks.common import MultiSecondBuild, fresh_copy
 
 class Startup(MultiSecondBuild):
     version = "1"
-    repeat = (6, 6, 120)  # cheap enough for the 6 samples Mann-Whitney needs in one round
-    rounds = 1
 
     def setup(self) -> None:
         self.build = driver.Build(fresh_copy("flat", 1, name="tiny"), mode="full", via="cli")
 
     def time_cli_tiny_site(self) -> None:
-        """End to end: interpreter start, imports, a one-page site."""
+        """End to end: interpreter start, imports, a one-page site (and the theme's assets)."""
         self.build.run()
 
     def teardown(self) -> None:
@@ -26,7 +24,7 @@ class ImportTime:
     """Seconds to import Bengal's build API in a fresh interpreter."""
 
     version = "1"
-    repeat = (10, 10, 60)
+    repeat = (6, 10, 30.0)
 
     def timeraw_import_bengal(self) -> str:
         return driver.IMPORT_API_STATEMENT

@@ -3,6 +3,15 @@
 Every benchmark module imports its sites, its sizes and its timing attributes from here, so that a
 benchmark class reads as a list of questions. Sites come from ``scenario_gen``; every build goes
 through ``driver``, which validates the output before a number may count.
+
+Two kinds of preparation, both asv ``setup_cache`` functions (run once per commit and, for
+``time_`` classes, once per round; their results live in asv's per-run working directory):
+
+- ``built_states``: the validated built state of the edited site, restored before every timed
+  sample of an incremental rebuild;
+- ``measure_once``: the single measurements the ``track_`` benchmarks read (reference CLI builds,
+  and for each kind of edit: the rebuild, the clean full build it is compared with, the files
+  that differ). A failure is kept per measurement, so one Bengal bug fails only its benchmarks.
 """
 
 from __future__ import annotations
@@ -19,6 +28,10 @@ import scenario_gen
 
 PROFILE_ENV = "BENGAL_BENCH_PROFILE"
 
+EDITS = ("noop", "one_page", "batch", "asset", "config")
+STRUCTURE_EDITS = ("add_page", "delete_page")
+DEFAULT_COMMAND_EDITS = ("noop", "one_page")
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -27,12 +40,14 @@ class Profile:
     name: str
     full_sites: tuple[tuple[str, int], ...]  # (kind, pages) for full builds and memory
     edit_site: tuple[str, int]  # the site incremental, config and correctness benchmarks edit
-    batch_pages: int  # pages edited by the "batch" change
+    batch_pages: int  # pages edited by the "batch" edit
     ladder: tuple[int, ...]  # nested-site sizes of the scaling ladder
-    repeat: int  # timed samples per round of a multi-second build
+    timed_edits: tuple[str, ...]  # edits whose rebuild is timed with samples (time_)
+    timed_default_edits: tuple[str, ...]  # the same with the user's plain build command
+    repeat: tuple[int, int, float]  # asv (min, max, max seconds) samples per round
     rounds: int
     timeout: float  # seconds, for one benchmark process (setup included)
-    prepare_timeout: float  # seconds, for preparing every site once per commit
+    prepare_timeout: float  # seconds, for one setup_cache
 
 
 PROFILES = {
@@ -42,18 +57,24 @@ PROFILES = {
         edit_site=("nested", 8),
         batch_pages=3,
         ladder=(4, 8),
-        repeat=1,
+        timed_edits=EDITS,
+        timed_default_edits=DEFAULT_COMMAND_EDITS,
+        repeat=(1, 1, 60.0),
         rounds=1,
         timeout=600,
-        prepare_timeout=900,
+        prepare_timeout=1800,
     ),
+    # One commit pair of `asv continuous` in ~15 min on 2 cores: one 50-page site; the edits that
+    # cost a full build on recent Bengal (asset, config) are measured once (track_), not timed.
     "pr": Profile(
         name="pr",
-        full_sites=(("nested", 100), ("blog", 60)),
-        edit_site=("nested", 60),
-        batch_pages=10,
-        ladder=(25, 50, 100),
-        repeat=3,
+        full_sites=(("nested", 50),),
+        edit_site=("nested", 50),
+        batch_pages=5,
+        ladder=(20, 40, 80),
+        timed_edits=("noop", "one_page", "batch"),
+        timed_default_edits=("noop",),
+        repeat=(2, 3, 40.0),
         rounds=2,
         timeout=900,
         prepare_timeout=1800,
@@ -73,10 +94,12 @@ PROFILES = {
         edit_site=("nested", 1000),
         batch_pages=50,
         ladder=(250, 500, 1000, 2000, 5000, 10000),
-        repeat=3,
+        timed_edits=EDITS,
+        timed_default_edits=DEFAULT_COMMAND_EDITS,
+        repeat=(3, 3, 3600.0),
         rounds=2,
         timeout=7200,
-        prepare_timeout=14400,
+        prepare_timeout=6 * 3600,
     ),
 }
 
@@ -94,12 +117,12 @@ PROFILE = active_profile()
 
 
 class MultiSecondBuild:
-    """Timing attributes every benchmark of a multi-second Bengal build shares (asv-practice B)."""
+    """Timing attributes of every benchmark of a multi-second Bengal build (asv-practice B)."""
 
     number = 1
     warmup_time = 0
     min_run_count = 1
-    repeat = (PROFILE.repeat, PROFILE.repeat, PROFILE.timeout)
+    repeat = PROFILE.repeat
     rounds = PROFILE.rounds
     timeout = PROFILE.timeout
 
@@ -110,58 +133,22 @@ class SingleMeasurement(MultiSecondBuild):
     rounds = 1
 
 
+# --- sites ---
+
+
 def site_id(kind: str, pages: int) -> str:
     return f"{kind}-{pages}"
+
+
+def parse_site(site: str) -> tuple[str, int]:
+    """Inverse of ``site_id``: ``"api_docs-100"`` → ``("api_docs", 100)``."""
+    kind, _, pages = site.rpartition("-")
+    return kind, int(pages)
 
 
 def _site_dir(kind: str, pages: int) -> Path:
     """Where a site is built and restored: always the same absolute path (caches may store it)."""
     return Path.cwd() / "sites" / site_id(kind, pages)
-
-
-def _edit_sites() -> list[tuple[str, int]]:
-    return list(dict.fromkeys([*PROFILE.full_sites, PROFILE.edit_site]))
-
-
-def prepare_sites() -> dict[str, dict[str, float]]:
-    """asv ``setup_cache`` shared by every class that edits a built site (one key, one run).
-
-    For each site of the profile: a pristine copy, a validated full build through the CLI (its
-    numbers are the end-to-end reference), and a snapshot of the built state. The snapshot is only
-    accepted if a no-op incremental build of a restored copy skips work: otherwise restoring
-    would silently turn every incremental sample into a full build.
-    """
-    reference = {}
-    for kind, pages in _edit_sites():
-        work = _site_dir(kind, pages) / "work"
-        work.parent.mkdir(parents=True, exist_ok=True)
-        scenario_gen.working_copy(scenario_gen.Scenario(kind=kind, pages=pages), work)
-        full = driver.build(work, mode="full", via="cli")
-        shutil.copytree(work, work.with_name("state"), symlinks=True)
-        restore(kind, pages)
-        noop = driver.build(work, mode="incremental", via="api")
-        if noop.full_rebuild:
-            raise RuntimeError(
-                f"{site_id(kind, pages)}: a no-op incremental build of the restored state "
-                f"rewrote all {noop.html_written} pages; incremental samples would be full builds"
-            )
-        reference[site_id(kind, pages)] = {
-            "wall_s": full.wall_s,
-            "peak_rss_mb": full.peak_rss_mb,
-            "html_total": full.html_total,
-        }
-    return reference
-
-
-prepare_sites.timeout = PROFILE.prepare_timeout
-
-
-def restore(kind: str, pages: int) -> Path:
-    """Put the validated built state back at its original path; returns the site root."""
-    work = _site_dir(kind, pages) / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(work.with_name("state"), work, symlinks=True)
-    return work
 
 
 def fresh_copy(kind: str, pages: int, name: str = "fresh") -> Path:
@@ -172,17 +159,45 @@ def fresh_copy(kind: str, pages: int, name: str = "fresh") -> Path:
     return scenario_gen.working_copy(scenario_gen.Scenario(kind=kind, pages=pages), dest)
 
 
+def build_state(kind: str, pages: int) -> driver.BuildResult:
+    """A validated CLI full build of a pristine copy, snapshotted for ``restore``.
+
+    The snapshot is only accepted if a no-op incremental build of a restored copy skips work:
+    otherwise restoring would silently turn every incremental sample into a full build.
+    """
+    work = fresh_copy(kind, pages, name="work")
+    full = driver.build(work, mode="full", via="cli")
+    state = work.with_name("state")
+    shutil.rmtree(state, ignore_errors=True)
+    shutil.copytree(work, state, symlinks=True)
+    noop = driver.build(restore(kind, pages), mode="incremental", via="api")
+    if noop.full_rebuild:
+        raise RuntimeError(
+            f"{site_id(kind, pages)}: a no-op incremental build of the restored state "
+            f"rewrote all {noop.html_written} pages; incremental samples would be full builds"
+        )
+    return full
+
+
+def restore(kind: str, pages: int) -> Path:
+    """Put the validated built state back at its original path; returns the site root."""
+    work = _site_dir(kind, pages) / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(work.with_name("state"), work, symlinks=True)
+    return work
+
+
+# --- edits ---
+
 _salt = itertools.count()
 
-CHANGES = ("noop", "one_page", "batch", "asset", "config")
 
-
-def apply_change(root: Path, change: str) -> scenario_gen.Change | None:
+def apply_edit(root: Path, edit: str) -> scenario_gen.Change | None:
     """Edit a site the way a user would; ``noop`` edits nothing."""
     mutator = scenario_gen.Mutator(root, salt=f"{os.getpid()}-{next(_salt)}")
-    if change == "noop":
+    if edit == "noop":
         return None
-    if change == "batch":
+    if edit == "batch":
         return mutator.edit_pages(PROFILE.batch_pages)
     return {
         "one_page": mutator.edit_page,
@@ -190,31 +205,94 @@ def apply_change(root: Path, change: str) -> scenario_gen.Change | None:
         "config": mutator.change_config,
         "add_page": mutator.add_page,
         "delete_page": mutator.delete_page,
-    }[change]()
+    }[edit]()
 
 
-def edit_and_prepare(
-    change: str, *, mode: str, via: str
-) -> tuple[driver.Build, scenario_gen.Change | None]:
-    """Restore the edit site's built state, apply ``change`` and prepare (not run) the rebuild."""
+def edit_and_prepare(edit: str, *, mode: str, via: str) -> tuple[driver.Build, scenario_gen.Change]:
+    """Restore the edit site's built state, apply ``edit`` and prepare (not run) the rebuild."""
     root = restore(*PROFILE.edit_site)
-    edit = apply_change(root, change)
-    return driver.Build(root, mode=mode, via=via), edit
+    change = apply_edit(root, edit)
+    return driver.Build(root, mode=mode, via=via), change
 
 
 _warm = False
 
 
-def warm_up_in_process(kind: str, pages: int) -> None:
-    """One untimed in-process no-op build per benchmark process before its first sample.
+def warm_up_in_process() -> None:
+    """One untimed in-process no-op build per process before its first in-process sample.
 
     Bengal imports much of itself lazily during the first build; without this the first in-process
     sample would also time those imports and every later one would not.
     """
     global _warm
     if not _warm:
-        driver.build(restore(kind, pages), mode="incremental", via="api")
+        driver.build(restore(*PROFILE.edit_site), mode="incremental", via="api")
         _warm = True
+
+
+# --- setup_cache functions ---
+
+
+def built_states() -> None:
+    """setup_cache of the timed incremental benchmarks: the edit site's built state."""
+    build_state(*PROFILE.edit_site)
+
+
+built_states.timeout = PROFILE.prepare_timeout
+
+
+def measure_once() -> dict:
+    """setup_cache of the single-measurement benchmarks (see the module docstring)."""
+    reference = {}
+    for kind, pages in dict.fromkeys([PROFILE.edit_site, *PROFILE.full_sites]):
+        full = build_state(kind, pages)
+        reference[site_id(kind, pages)] = {
+            "peak_rss_mb": full.peak_rss_mb,
+            "pages_per_second": full.html_total / full.wall_s,
+        }
+    warm_up_in_process()
+    edits = {}
+    for edit in (*EDITS, *STRUCTURE_EDITS):
+        edits["incremental", edit] = _measure_edit(edit, mode="incremental", via="api")
+    for edit in DEFAULT_COMMAND_EDITS:
+        edits["default", edit] = _measure_edit(edit, mode="default", via="cli")
+    return {"reference": reference, "edits": edits}
+
+
+measure_once.timeout = PROFILE.prepare_timeout
+
+
+def _measure_edit(edit: str, *, mode: str, via: str) -> dict:
+    """Rebuild after one edit, then compare with a clean full build in the same process."""
+    try:
+        build, change = edit_and_prepare(edit, mode=mode, via=via)
+        build.run()
+        m: dict = {}
+        try:
+            rebuild = build.verify(change=change)
+        except driver.BuildFailed as exc:  # valid pages, but the edit did not reach them all
+            m["stale"] = str(exc)
+            rebuild = build.verify()
+        m["rebuilt_pages"] = rebuild.html_written
+        m["full_rebuild"] = rebuild.full_rebuild
+        if edit == "config":  # Bengal 0.1.0 kept rebuilding everything after a config change
+            noop = driver.build(build.root, mode=mode, via=via)
+            m["noop_after_rebuilt_pages"] = noop.html_written
+        m["differing"], clean = driver.compare_with_clean_build(build.root, via=via)
+        m["speedup"] = clean.wall_s / rebuild.wall_s
+        return m
+    except Exception as exc:  # kept, and raised by the benchmarks that read this measurement
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def edit_measurement(cache: dict, mode: str, edit: str, key: str) -> float:
+    """One number of ``measure_once``; raises what went wrong when it could not be measured."""
+    m = cache["edits"][mode, edit]
+    if "error" in m:
+        raise RuntimeError(m["error"])
+    if key in ("speedup", "rebuilt_pages") and "stale" in m:
+        raise RuntimeError(f"the rebuild missed the edit, so its work is no speedup: {m['stale']}")
+    return m[key]
 
 
 def log_log_slope(xs: list[float], ys: list[float]) -> float:
@@ -225,9 +303,3 @@ def log_log_slope(xs: list[float], ys: list[float]) -> float:
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum(
         (a - mx) ** 2 for a in lx
     )
-
-
-def parse_site(site: str) -> tuple[str, int]:
-    """Inverse of ``site_id``: ``"api_docs-100"`` → ``("api_docs", 100)``."""
-    kind, _, pages = site.rpartition("-")
-    return kind, int(pages)

@@ -32,6 +32,7 @@ __all__ = [
     "BuildFailed",
     "BuildResult",
     "build",
+    "compare_with_clean_build",
     "incremental_diff",
     "probe",
 ]
@@ -318,8 +319,11 @@ def read_tree(out: Path) -> dict[str, bytes]:
     return {rel: compat.normalise_output(rel, (out / rel).read_bytes()) for rel in snapshot(out)}
 
 
-def incremental_diff(root: str | os.PathLike[str], via: str = "cli") -> list[str]:
-    """After an incremental build: paths that differ from a clean full build of the same sources.
+def compare_with_clean_build(
+    root: str | os.PathLike[str], via: str = "cli"
+) -> tuple[list[str], BuildResult]:
+    """After an incremental build: paths that differ from a clean full build of the same sources,
+    and that clean build's result (its wall time is the fair "full build" to compare against).
 
     The clean build happens in place (same absolute paths) and leaves the site fully built.
     Volatile strings (build timestamps, durations) are normalised; nothing else is.
@@ -328,7 +332,12 @@ def incremental_diff(root: str | os.PathLike[str], via: str = "cli") -> list[str
     out = compat.output_dir(root)
     incremental = read_tree(out)
     compat.clean(root)
-    build(root, mode="full", via=via)
+    clean_build = build(root, mode="full", via=via)
     clean = read_tree(out)
     differing = {rel for rel in incremental.keys() & clean.keys() if incremental[rel] != clean[rel]}
-    return sorted(differing | (incremental.keys() ^ clean.keys()))
+    return sorted(differing | (incremental.keys() ^ clean.keys())), clean_build
+
+
+def incremental_diff(root: str | os.PathLike[str], via: str = "cli") -> list[str]:
+    """After an incremental build: paths that differ from a clean full build of the same sources."""
+    return compare_with_clean_build(root, via)[0]
