@@ -157,3 +157,34 @@ def test_bad_input_is_one_line_and_nonzero(
 def test_not_a_results_folder(tmp_path: Path) -> None:
     proc = report("markdown", "--results", str(tmp_path), "--base", "a", "--head", "b")
     assert proc.returncode == 2 and "not an asv results folder" in proc.stderr
+
+
+def _row(name: str, params: tuple[str, ...], status: str) -> rd.Row:
+    return rd.Row(name, name, params, rd.family(name), None, None, status, "red", 1.5, True, "")
+
+
+def test_profile_variants_follow_the_regressed_builds() -> None:
+    from tools.report import profile_variants
+
+    rows = [
+        _row("bench_incremental.IncrementalBuild.time_rebuild", ("'one_page'",), "regression"),
+        _row("bench_incremental.IncrementalBuild.time_rebuild", ("'noop'",), "improvement"),
+        _row("bench_full.FullBuild.time_full_build", ("'nested-50'",), "regression"),
+        _row("bench_correctness.IncrementalCorrectness.track_x", ("'add_page'",), "regression"),
+        _row("bench_incremental.IncrementalWork.track_speedup", ("'one_page'",), "regression"),
+    ]
+    # add_page has no profile variant: its regression is profiled as a full build
+    assert profile_variants(rows) == ["one_page", "full"]
+
+
+def test_variants_of_a_real_run_are_profile_variants(asv_smoke_run: AsvRun) -> None:
+    from tools.report import PROFILE_VARIANTS
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.report", "variants", "--results",
+         str(asv_smoke_run.results), "--base", asv_smoke_run.base, "--head", asv_smoke_run.head],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.split()
+    assert len(lines) == len(set(lines)) and set(lines) <= set(PROFILE_VARIANTS), lines

@@ -141,7 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.report", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("format", choices=("markdown", "html"))
+    parser.add_argument(
+        "format",
+        choices=("markdown", "html", "variants"),
+        help="variants: the tools.profile --variant of each regressed kind of build, one a line",
+    )
     parser.add_argument("--results", type=Path, default=ROOT / ".asv" / "results")
     parser.add_argument("--machine", help="asv machine name (default: the only one)")
     parser.add_argument("--base", help="baseline commit (hash prefix; tag/branch with --repo)")
@@ -182,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = rd.compare(rs, base, head, args.factor)
         if args.format == "markdown":
             text = markdown(rs, base, head, rows, args.site_url, args.factor)
+        elif args.format == "variants":
+            text = "".join(f"{v}\n" for v in profile_variants(rows))
         else:
             from tools import report_html
 
@@ -199,6 +205,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(text)
     bad = any(r.status in ("failure", "regression") for r in rows)
     return 1 if bad and args.fail_on == "regression" else 0
+
+
+PROFILE_VARIANTS = ("full", "noop", "one_page", "batch", "asset", "config")
+
+
+def profile_variants(rows: list[rd.Row]) -> list[str]:
+    """Which build to profile for the evidence of each regression: the edit a regressed
+    incremental benchmark measured (its ``edit`` parameter), else the full build."""
+    variants: list[str] = []
+    for row in rows:
+        if row.status != "regression":
+            continue
+        edits = [p.strip("'\"") for p in row.params if p.strip("'\"") in PROFILE_VARIANTS]
+        variant = edits[0] if edits else "full"
+        if variant not in variants:
+            variants.append(variant)
+    return variants
 
 
 def _default_repo() -> Path | None:
