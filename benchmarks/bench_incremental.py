@@ -27,15 +27,15 @@ class _Rebuild(MultiSecondBuild):
     mode = "incremental"
     via = "api"
 
-    def setup(self, _: None, edit: str) -> None:
+    def setup(self, site: str, edit: str) -> None:
         if self.via == "api":
             warm_up_in_process()
         self.build, self.change = edit_and_prepare(edit, mode=self.mode, via=self.via)
 
-    def time_rebuild(self, _: None, edit: str) -> None:
+    def time_rebuild(self, site: str, edit: str) -> None:
         self.build.run()
 
-    def teardown(self, _: None, edit: str) -> None:
+    def teardown(self, site: str, edit: str) -> None:
         if hasattr(self, "build"):
             self.build.verify(change=self.change)
             del self.build

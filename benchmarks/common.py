@@ -235,9 +235,13 @@ def warm_up_in_process() -> None:
 # --- setup_cache functions ---
 
 
-def built_states() -> None:
-    """setup_cache of the timed incremental benchmarks: the edit site's built state."""
+def built_states() -> str:
+    """setup_cache of the timed incremental benchmarks: the edit site's built state.
+
+    Returns the site's id: asv passes a setup_cache result to the benchmarks only if not None.
+    """
     build_state(*PROFILE.edit_site)
+    return site_id(*PROFILE.edit_site)
 
 
 built_states.timeout = PROFILE.prepare_timeout
