@@ -21,3 +21,10 @@ class IncrementalCorrectness(SingleMeasurement):
         return len(edit_measurement(cache, "incremental", edit, "differing"))
 
     track_outputs_differing_from_clean_build.unit = "files"
+
+    def track_html_pages_differing_from_clean_build(self, cache: dict, edit: str) -> int:
+        """The same, HTML pages only (what readers see; the rest are search/LLM outputs)."""
+        differing = edit_measurement(cache, "incremental", edit, "differing")
+        return sum(1 for rel in differing if rel.endswith(".html"))
+
+    track_html_pages_differing_from_clean_build.unit = "pages"
