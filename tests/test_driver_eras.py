@@ -17,6 +17,9 @@ from tests.test_driver import run_driver
 
 ERAS = ("0.1.0", "0.1.3", "0.1.5", "0.1.10", "0.2.0", "0.3.0", "0.3.3", "0.4.0", "0.5.1")
 TINY = Scenario(kind="nested", pages=6, seed=0)
+# A Bengal bug, measured, not a driver limit: this release's incremental build skips an edited
+# page ("No changes detected"), in-process and via the CLI. In asv, verify(change=...) refuses it.
+MISSES_PAGE_EDITS = {"0.1.5"}
 
 
 def _report(line: str) -> None:
@@ -51,7 +54,7 @@ def test_every_era(bengal_env, tmp_path: Path, version: str, via: str) -> None:
     page = b("incremental")
     assert page["html_written"] < full["html_written"]
     stale = [r for r in edit.rebuilt_outputs if edit.token not in (root / "public" / r).read_text()]
-    assert not stale, f"incremental build missed the page edit: {stale}"
+    assert bool(stale) == (version in MISSES_PAGE_EDITS), f"edit missed in: {stale}"
     mut.edit_asset()
     css = run_driver(
         python, "build", str(root), "--mode", "incremental", "--via", via, "--check-incremental"
