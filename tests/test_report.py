@@ -125,7 +125,7 @@ def test_html_page_has_its_charts(asv_smoke_run: AsvRun, tmp_path: Path) -> None
     assert "<script src" not in page  # plotly.js inline: the file works offline
     assert "Plotly.newPlot" in page
     titles = (
-        "history (value / first value",
+        "history relative to the first commit",
         "Build time vs pages",
         "Memory growth",
         "Incremental speedup",

@@ -17,7 +17,7 @@ from plotly.offline import get_plotlyjs
 from tools import report_data as rd
 
 MARKS = {"red": "#d62728", "yellow": "#e6b000", "green": "#2ca02c"}
-LADDER = r"^bench_scaling\.ScalingLadder\.track_"
+LADDER = r"^bench_scaling\.ScalingLadder\."
 SPEEDUP = r"^bench_incremental\..*\.track_speedup_over_full$"
 PHASES = r"^bench_phases\..*\.track_phase_ms$"
 
@@ -64,7 +64,8 @@ def history_charts(history: list[rd.Commit]) -> list[go.Figure]:
             )
         if fig.data:
             fig.update_layout(
-                title=f"{fam}: history (value / first value; ↑ worse unless higher is better)",
+                title=f"{fam}: history relative to the first commit "
+                "(up is worse unless higher is better)",
                 yaxis_title="relative to first commit",
                 xaxis_title="commit",
                 height=420,
