@@ -13,7 +13,14 @@ import shutil
 import time
 from pathlib import Path
 
-from .generate import TMP_MARK, check_target, generate, is_scenario_dir, load_manifest
+from .generate import (
+    TMP_MARK,
+    check_target,
+    generate,
+    is_scenario_dir,
+    load_manifest,
+    move_into_place,
+)
 from .spec import Scenario, ScenarioError
 
 
@@ -74,13 +81,7 @@ def working_copy(spec: Scenario, dest: Path | str) -> Path:
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.copytree(src, tmp)
-        if dest.exists():
-            old = dest.parent / f".{dest.name}{TMP_MARK}old-{os.getpid()}-{time.monotonic_ns()}"
-            os.rename(dest, old)
-            os.rename(tmp, dest)
-            shutil.rmtree(old)
-        else:
-            os.rename(tmp, dest)
+        move_into_place(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

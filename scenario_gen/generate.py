@@ -203,17 +203,25 @@ def generate(spec: Scenario, target: Path | str, *, load: bool = True) -> dict |
         raise ScenarioError(f"cannot write target {target}: {e.strerror}") from None
     try:
         write_tree(spec, tmp)
-        if target.exists():
-            old = target.parent / f".{target.name}{TMP_MARK}old-{os.getpid()}-{time.monotonic_ns()}"
-            os.rename(target, old)
-            os.rename(tmp, target)
-            shutil.rmtree(old)
-        else:
-            os.rename(tmp, target)
+        move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return load_manifest(target) if load else None
+
+
+def move_into_place(tmp: Path, target: Path) -> None:
+    """Rename a finished tree to ``target``, replacing an earlier scenario there.
+
+    Readers see the old tree or the new one, never a half-written one.
+    """
+    if target.exists():
+        old = target.parent / f".{target.name}{TMP_MARK}old-{os.getpid()}-{time.monotonic_ns()}"
+        os.rename(target, old)
+        os.rename(tmp, target)
+        shutil.rmtree(old)
+    else:
+        os.rename(tmp, target)
 
 
 def load_manifest(root: Path | str) -> dict:
