@@ -32,8 +32,15 @@ from pathlib import Path
 from typing import Any
 
 # Environment for every build: no PyPI update check, and let the CLI run on GIL Python in
-# non-interactive mode (later commits refuse otherwise).
-BUILD_ENV = {"CI": "1", "BENGAL_NO_UPDATE_CHECK": "1", "BENGAL_ALLOW_GIL": "1"}
+# non-interactive mode (later commits refuse otherwise). A fixed hash seed for CLI children:
+# some eras write hash()-derived ids and set-ordered keys into their JSON outputs, so two clean
+# builds in two processes differ unless the seed is the same (in-process builds share theirs).
+BUILD_ENV = {
+    "CI": "1",
+    "BENGAL_NO_UPDATE_CHECK": "1",
+    "BENGAL_ALLOW_GIL": "1",
+    "PYTHONHASHSEED": "0",
+}
 
 # Log lines that mean a page was not rendered properly although Bengal may exit 0.
 ERROR_PATTERNS = (
