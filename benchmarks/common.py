@@ -263,6 +263,7 @@ def measure_once() -> dict:
     edits = {}
     for edit in (*EDITS, *STRUCTURE_EDITS):
         edits["incremental", edit] = _measure_edit(edit, mode="incremental", via="api")
+    build_state(*PROFILE.edit_site, via="cli")  # what a user's plain `bengal build` finds
     for edit in DEFAULT_COMMAND_EDITS:
         edits["default", edit] = _measure_edit(edit, mode="default", via="cli")
     return {"reference": reference, "edits": edits}
