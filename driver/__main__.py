@@ -6,13 +6,18 @@
 
 ``build --json`` prints the BuildResult (``log`` included) plus ``ok``/``error``; a failed
 validation exits 1 and still prints JSON. ``--check-incremental`` adds ``incremental_diff``
-(the site is left fully built afterwards).
+(the site is left fully built afterwards), comparing with a clean build made the same way (`--via`).
+
+Runs with ``PYTHONHASHSEED=0`` (re-executing itself if needed), like the CLI builds it starts
+(``compat.BUILD_ENV``): outputs of some Bengal eras embed ``hash()`` values, so builds made by
+different processes are only comparable with one seed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -48,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = driver.build(args.root, mode=args.mode, via=args.via, workers=args.workers)
         out.update(result.as_dict(), ok=True)
         if args.check_incremental:
-            out["incremental_diff"] = driver.incremental_diff(args.root)
+            out["incremental_diff"] = driver.incremental_diff(args.root, via=args.via)
     except (driver.BuildFailed, compat.BengalMissing) as exc:
         out["error"] = str(exc)
     if args.json:
@@ -62,4 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    seed = compat.BUILD_ENV["PYTHONHASHSEED"]
+    if os.environ.get("PYTHONHASHSEED") != seed:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        os.execve(sys.executable, [sys.executable, "-m", "driver", *sys.argv[1:]], env)
     sys.exit(main())
