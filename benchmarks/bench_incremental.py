@@ -76,9 +76,14 @@ class DefaultCommand(_Rebuild):
     """What users type: the plain ``bengal build`` CLI, which decides on its own whether to reuse
     the cache (where it does not, this is a full build: that is what its users wait for)."""
 
-    params = list(PROFILE.timed_default_edits)
+    params = list(PROFILE.timed_default_edits) or ["noop"]
     mode = "default"
     via = "cli"
+
+    def setup(self, site: str, edit: str) -> None:
+        if edit not in PROFILE.timed_default_edits:
+            raise NotImplementedError(f"not timed in the {PROFILE.name} profile (see *Work)")
+        super().setup(site, edit)
 
 
 class DefaultCommandWork(_RebuildWork):

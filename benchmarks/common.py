@@ -64,8 +64,10 @@ PROFILES = {
         timeout=600,
         prepare_timeout=1800,
     ),
-    # One commit pair of `asv continuous` in ~15 min on 2 cores: one 50-page site; the edits that
-    # cost a full build on recent Bengal (asset, config) are measured once (track_), not timed.
+    # One commit pair of `asv continuous`: one 50-page site; the rebuilds that cost a full build on
+    # recent Bengal (asset, config, the plain `bengal build`) are measured once (track_), not
+    # timed. 8 samples a side: with --record-samples asv decides significance by a two-sided
+    # Mann-Whitney test at p < 0.002, which 6 vs 6 samples can never pass (p >= 0.00216).
     "pr": Profile(
         name="pr",
         full_sites=(("nested", 50),),
@@ -73,8 +75,8 @@ PROFILES = {
         batch_pages=5,
         ladder=(20, 40, 80),
         timed_edits=("noop", "one_page", "batch"),
-        timed_default_edits=("noop",),
-        repeat=(2, 3, 40.0),
+        timed_default_edits=(),
+        repeat=(4, 4, 600.0),
         rounds=2,
         timeout=900,
         prepare_timeout=1800,
