@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import re
 import shutil
 import struct
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import asv_session
+from tests import asv_session, system_packages
 from tools.asv_local import load_asv_json
 
 BENCH = "bench_startup.ImportTime.timeraw_import_bengal"
@@ -81,14 +80,7 @@ def served(site) -> Iterator[tuple[str, list[str]]]:
 
 def chromium() -> str:
     """Debian's chromium, installed with apt-get when missing."""
-    exe = shutil.which("chromium")
-    if exe is None:
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "chromium"],
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            capture_output=True,
-        )
-        exe = shutil.which("chromium")
+    exe = system_packages.ensure("chromium", "chromium")
     assert exe, "chromium is missing and `apt-get install chromium` did not provide it"
     return exe
 

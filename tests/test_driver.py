@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 
 import driver
 from scenario_gen import Mutator, Scenario, working_copy
+from tests import system_packages
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_VERSIONS = ("0.1.2", "0.5.1")
@@ -161,9 +161,8 @@ def _max_rss_kib(time_v_output: str) -> int:
 
 
 def test_cli_peak_rss_agrees_with_time(bengal_env, tmp_path: Path) -> None:
-    gnu_time = shutil.which("time") or "/usr/bin/time"
-    if not Path(gnu_time).exists():
-        subprocess.run(["apt-get", "install", "-y", "-q", "time"], capture_output=True)
+    if not Path("/usr/bin/time").exists():
+        system_packages.ensure("time", "time")
     if not Path("/usr/bin/time").exists():
         pytest.skip("GNU time (/usr/bin/time) is not available and could not be installed")
     python = bengal_env(DEFAULT_VERSIONS[0])

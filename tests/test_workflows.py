@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tests import system_packages
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -40,12 +41,7 @@ def actionlint() -> str:
 
 def shellcheck() -> str:
     """actionlint checks `run:` scripts with shellcheck (Debian package) when it is there."""
-    if shutil.which("shellcheck") is None and shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "shellcheck"],
-            capture_output=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+    system_packages.ensure("shellcheck", "shellcheck")
     return shutil.which("shellcheck") or ""
 
 
