@@ -1,7 +1,7 @@
 """Drive the Bengal of this interpreter from another one (tests, tools).
 
-    PYTHONPATH=/work/main <env python> -m driver probe --json
-    PYTHONPATH=/work/main <env python> -m driver build ROOT --mode full --via cli [--workers N]
+    PYTHONPATH=<repo> <env python> -m driver probe --json
+    PYTHONPATH=<repo> <env python> -m driver build ROOT --mode full --via cli [--workers N]
         [--check-incremental] --json
 
 ``build --json`` prints the BuildResult (``log`` included) plus ``ok``/``error``; a failed

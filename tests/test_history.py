@@ -61,9 +61,9 @@ def test_rebuild_gives_the_same_hashes(history, tmp_path) -> None:
     assert git(again, "tag", "--list") == "v0.1.2"
 
 
-def test_unknown_version_is_a_clear_error() -> None:
+def test_unknown_version_is_a_clear_error(tmp_path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tools.bengal_history", "/tmp/unused", "--versions", "9.9.9"],
+        [sys.executable, "-m", "tools.bengal_history", str(tmp_path / "h"), "--versions", "9.9.9"],
         capture_output=True,
         text=True,
         cwd=asv_session.ROOT,
