@@ -1,7 +1,7 @@
 """Profile one Bengal build at any version, commit or checkout: cProfile, py-spy, a short summary.
 
     python -m tools.profile --bengal 0.5.1 --kind nested --pages 50 --variant one_page --out DIR
-    python -m tools.profile --bengal v0.1.2 --repo /tmp/bengal-history --compare 0.5.1 --out DIR
+    python -m tools.profile --bengal v0.1.2 --repo bengal-history --compare 0.5.1 --out DIR
 
 Bengal is installed with the dependencies of its day through ``driver.install`` (this module knows
 nothing of Bengal's history). The site comes from ``scenario_gen``; incremental variants are
@@ -237,7 +237,7 @@ def profile_spec(spec: str, args: argparse.Namespace, out: Path) -> dict:
 
 def short_path(filename: str) -> str:
     """Drop the env/interpreter prefix: ``bengal/rendering/x.py``, ``json/decoder.py``."""
-    for marker in ("site-packages/", "/lib/python3.", "/work/main/"):
+    for marker in ("site-packages/", "/lib/python3.", f"{ROOT}/"):
         if marker in filename:
             rest = filename.split(marker, 1)[1]
             return rest.split("/", 1)[1] if marker == "/lib/python3." else rest

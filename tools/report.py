@@ -3,7 +3,7 @@
     python -m tools.report markdown --results .asv/results --base 1a2b3c4d --head 5e6f7a8b \\
         --site-url https://example.github.io/bengal-benchmarks [--out report.md]
     python -m tools.report html --results .asv/results --base v0.1.2 --head v0.5.1 \\
-        --repo /tmp/history --out report.html [--html-history]
+        --repo bengal-history --out report.html [--html-history]
 
 Failures first, then regressions, improvements and unchanged, grouped by family; each row says
 what asv's own statistics say (see ``tools.report_data``). Bad input (unknown commit, no results
