@@ -1,6 +1,7 @@
 """Config-change detection: does changing the resolved config rebuild everything, once?"""
 
-from benchmarks.common import SingleMeasurement, edit_measurement, measure_once
+from benchmarks.measure import edit_measurement, measure_once
+from benchmarks.timing import SingleMeasurement
 
 
 class ConfigChange(SingleMeasurement):

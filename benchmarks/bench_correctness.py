@@ -2,13 +2,9 @@
 full build of the same sources (volatile strings such as build timestamps normalised)? Every
 number here should be 0. The files themselves are in ``measure_once``'s result."""
 
-from benchmarks.common import (
-    EDITS,
-    STRUCTURE_EDITS,
-    SingleMeasurement,
-    edit_measurement,
-    measure_once,
-)
+from benchmarks.measure import edit_measurement, measure_once
+from benchmarks.timing import SingleMeasurement
+from scenario_gen import EDITS, STRUCTURE_EDITS
 
 
 class IncrementalCorrectness(SingleMeasurement):

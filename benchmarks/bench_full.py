@@ -1,15 +1,10 @@
 """Full builds: how long does a cold ``bengal build`` take, and how much memory does it need?"""
 
 import driver
-from benchmarks.common import (
-    PROFILE,
-    MultiSecondBuild,
-    SingleMeasurement,
-    fresh_copy,
-    measure_once,
-    parse_site,
-    site_id,
-)
+from benchmarks.measure import measure_once
+from benchmarks.profiles import PROFILE
+from benchmarks.sites import fresh_copy, parse_site, site_id
+from benchmarks.timing import MultiSecondBuild, SingleMeasurement
 
 SITES = [site_id(kind, pages) for kind, pages in PROFILE.full_sites]
 

@@ -6,18 +6,10 @@ included. The speedup and rebuilt-page counts come from ``measure_once``: the re
 full build of the same sources, measured in the same process.
 """
 
-from benchmarks.common import (
-    DEFAULT_COMMAND_EDITS,
-    EDITS,
-    PROFILE,
-    MultiSecondBuild,
-    SingleMeasurement,
-    built_states,
-    edit_and_prepare,
-    edit_measurement,
-    measure_once,
-    warm_up_in_process,
-)
+from benchmarks.measure import ALL_EDITS, built_states, edit_measurement, measure_once
+from benchmarks.profiles import PROFILE
+from benchmarks.sites import edit_and_prepare, warm_up_in_process
+from benchmarks.timing import MultiSecondBuild, SingleMeasurement
 
 
 class _Rebuild(MultiSecondBuild):
@@ -69,7 +61,7 @@ class IncrementalBuild(_Rebuild):
 class IncrementalWork(_RebuildWork):
     """Speedup and pages rewritten by the explicit incremental rebuild."""
 
-    params = list(EDITS)
+    params = list(ALL_EDITS)
 
 
 class DefaultCommand(_Rebuild):
@@ -89,5 +81,5 @@ class DefaultCommand(_Rebuild):
 class DefaultCommandWork(_RebuildWork):
     """Speedup and pages rewritten by the plain ``bengal build`` after an edit."""
 
-    params = list(DEFAULT_COMMAND_EDITS)
+    params = list(ALL_EDITS)
     mode = "default"

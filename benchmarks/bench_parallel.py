@@ -5,7 +5,9 @@ the asv matrix it shows the free-threading win.
 """
 
 import driver
-from benchmarks.common import PROFILE, SingleMeasurement, fresh_copy
+from benchmarks.profiles import PROFILE
+from benchmarks.sites import fresh_copy
+from benchmarks.timing import SingleMeasurement
 
 
 class Parallelism(SingleMeasurement):

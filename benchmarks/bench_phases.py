@@ -4,7 +4,9 @@ Commits that do not report a phase skip it (asv shows n/a) instead of failing.
 """
 
 import driver
-from benchmarks.common import PROFILE, SingleMeasurement, fresh_copy
+from benchmarks.profiles import PROFILE
+from benchmarks.sites import fresh_copy
+from benchmarks.timing import SingleMeasurement
 
 
 def measure_phases() -> dict[str, float]:

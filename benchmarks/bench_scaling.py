@@ -8,7 +8,10 @@ and read by every benchmark here.
 """
 
 import driver
-from benchmarks.common import PROFILE, SingleMeasurement, fresh_copy, log_log_slope
+from benchmarks.measure import log_log_slope
+from benchmarks.profiles import PROFILE
+from benchmarks.sites import fresh_copy
+from benchmarks.timing import SingleMeasurement
 
 
 def measure_ladder() -> dict[int, dict[str, float]]:

@@ -1,7 +1,8 @@
 """Start-up: what does a user wait for before Bengal does any site work?"""
 
 import driver
-from benchmarks.common import MultiSecondBuild, fresh_copy
+from benchmarks.sites import fresh_copy
+from benchmarks.timing import MultiSecondBuild
 
 
 class Startup(MultiSecondBuild):

@@ -212,6 +212,7 @@ class Build:
         pages = [p["output"] for p in manifest.get("pages", [])]
         after = snapshot(self.out)
         written = {rel for rel, sig in after.items() if self.before.get(rel) != sig}
+        self.written = written
         html = [rel for rel in after if rel.endswith(".html")]
         html_written = sum(1 for rel in html if rel in written)
         if self.via == "api":
@@ -234,6 +235,16 @@ class Build:
         )
         result.warnings = validate(self.root, self.out, log, stats, written, change)
         return result
+
+    def missed_edit(self, change: Any) -> list[str]:
+        """After ``verify()``: the outputs that do not carry ``change`` (empty: the edit arrived).
+
+        One line per output: not rewritten, rewritten without the edit's new token, or still
+        present although the edit removed its page.
+        """
+        if not hasattr(self, "written"):
+            raise BuildFailed("missed_edit() before verify()")
+        return missed_edit(self.out, self.written, change)
 
     def __del__(self) -> None:
         try:
@@ -288,16 +299,26 @@ def validate(
             warnings.append(f"{asset['source']}: {problem}")
             continue
         raise BuildFailed(f"{asset['source']}: {problem}")
-    if change is not None:
-        for rel in change.rebuilt_outputs:
-            if rel not in written:
-                raise BuildFailed(f"{rel}: not rewritten after {change.kind} change")
-            if change.token and change.token.encode() not in (out / rel).read_bytes():
-                raise BuildFailed(f"{rel}: lacks the new token {change.token!r} after rebuild")
-        for rel in getattr(change, "removed_outputs", []):
-            if (out / rel).exists():
-                raise BuildFailed(f"{rel}: still present after {change.kind} change removed it")
+    missed = missed_edit(out, written, change)
+    if missed:
+        raise BuildFailed(f"{missed[0]} ({len(missed)} output(s) missed the edit)")
     return warnings
+
+
+def missed_edit(out: Path, written: set[str], change: Any) -> list[str]:
+    """The outputs a rebuild got wrong for ``change`` (a ``scenario_gen.Change`` or None)."""
+    if change is None:
+        return []
+    missed = []
+    for rel in change.rebuilt_outputs:
+        if rel not in written:
+            missed.append(f"{rel}: not rewritten after {change.kind} change")
+        elif change.token and change.token.encode() not in (out / rel).read_bytes():
+            missed.append(f"{rel}: lacks the new token {change.token!r} after rebuild")
+    for rel in getattr(change, "removed_outputs", []):
+        if (out / rel).exists():
+            missed.append(f"{rel}: still present after {change.kind} change removed it")
+    return missed
 
 
 def build(

@@ -31,6 +31,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import scenario_gen
+
 # Environment for every build: no PyPI update check, and let the CLI run on GIL Python in
 # non-interactive mode (later commits refuse otherwise). A fixed hash seed for CLI children:
 # some eras write hash()-derived ids and set-ordered keys into their JSON outputs, so two clean
@@ -166,8 +168,7 @@ def _build_options_class() -> type | None:
 
 
 def _cache_file(key: str) -> Path:
-    base = os.environ.get("BENGAL_BENCH_CACHE") or "~/.cache/bengal-benchmarks"
-    return Path(base).expanduser() / "probe" / f"{key}.json"
+    return scenario_gen.cache_root() / "probe" / f"{key}.json"
 
 
 @functools.cache

@@ -32,6 +32,8 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import scenario_gen
+
 DATE_FILE = "bengal-commit-date.txt"
 PYPI_JSON = "https://pypi.org/pypi/bengal/json"
 # pip settings that add package sources without upload dates (they would escape the date cutoff).
@@ -54,8 +56,7 @@ def log(msg: str) -> None:
 
 
 def cache_root() -> Path:
-    base = os.environ.get("BENGAL_BENCH_CACHE") or "~/.cache/bengal-benchmarks"
-    return Path(base).expanduser() / "bengal"
+    return scenario_gen.cache_root() / "bengal"
 
 
 def pip_env() -> dict[str, str]:

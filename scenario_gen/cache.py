@@ -24,10 +24,16 @@ from .generate import (
 from .spec import Scenario, ScenarioError
 
 
+def cache_root() -> Path:
+    """``$BENGAL_BENCH_CACHE`` (default ``~/.cache/bengal-benchmarks``): every cache of this suite
+    (scenarios, Bengal installs, probes, histories) lives below it; safe to delete."""
+    base = os.environ.get("BENGAL_BENCH_CACHE") or "~/.cache/bengal-benchmarks"
+    return Path(base).expanduser()
+
+
 def cache_dir() -> Path:
-    """`$BENGAL_BENCH_CACHE/scenarios` (default `~/.cache/bengal-benchmarks/scenarios`)."""
-    base = os.environ.get("BENGAL_BENCH_CACHE") or Path.home() / ".cache" / "bengal-benchmarks"
-    return Path(base) / "scenarios"
+    """`cache_root()/scenarios`: the generated sites."""
+    return cache_root() / "scenarios"
 
 
 def cached_scenario(spec: Scenario) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import bengal_history
+from tools.asv_local import history as bengal_history
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("0.1.2", "0.5.1")

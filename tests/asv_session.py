@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools import bengal_history
+from tools.asv_local import history as bengal_history
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ("0.1.2", "0.5.1")  # two releases from different eras of the CLI
@@ -57,7 +57,9 @@ def history() -> History:
     """A release history of VERSIONS, built with the real tool (sdists from PyPI, cached)."""
     repo = workdir() / "bengal-history"
     start = time.monotonic()
-    proc = run([sys.executable, "-m", "tools.bengal_history", str(repo), "--versions", *VERSIONS])
+    proc = run(
+        [sys.executable, "-m", "tools.asv_local.history", str(repo), "--versions", *VERSIONS]
+    )
     assert proc.returncode == 0, proc.stderr
     shas = {}
     for line in proc.stdout.split("\n"):

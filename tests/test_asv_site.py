@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import asv_session, system_packages
-from tools.asv_local import load_asv_json
+from tools.asv_local.cli import load_asv_json
 
 BENCH = "bench_startup.ImportTime.timeraw_import_bengal"
 SINGLE_SHOT_TIMINGS = (

@@ -1,4 +1,4 @@
-"""tools.bengal_history: a dated, tagged, reproducible git history of Bengal's PyPI releases."""
+"""tools.asv_local.history: a dated, tagged, reproducible git history of Bengal's PyPI releases."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests import asv_session
-from tools import bengal_history
+from tools.asv_local import history as bengal_history
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +63,14 @@ def test_rebuild_gives_the_same_hashes(history, tmp_path) -> None:
 
 def test_unknown_version_is_a_clear_error(tmp_path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tools.bengal_history", str(tmp_path / "h"), "--versions", "9.9.9"],
+        [
+            sys.executable,
+            "-m",
+            "tools.asv_local.history",
+            str(tmp_path / "h"),
+            "--versions",
+            "9.9.9",
+        ],
         capture_output=True,
         text=True,
         cwd=asv_session.ROOT,

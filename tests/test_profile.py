@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.profile import bengal_bottlenecks, is_bengal
+from tools.profile.cli import bengal_bottlenecks, is_bengal
 
 ROOT = Path(__file__).resolve().parent.parent
 

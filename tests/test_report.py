@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from asv_fixtures import AsvRun
 
-from tools import report_data as rd
+from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "https://example.org/bengal-benchmarks"
@@ -164,7 +164,7 @@ def _row(name: str, params: tuple[str, ...], status: str) -> rd.Row:
 
 
 def test_profile_variants_follow_the_regressed_builds() -> None:
-    from tools.report import profile_variants
+    from tools.report.cli import profile_variants
 
     rows = [
         _row("bench_incremental.IncrementalBuild.time_rebuild", ("'one_page'",), "regression"),
@@ -178,7 +178,7 @@ def test_profile_variants_follow_the_regressed_builds() -> None:
 
 
 def test_variants_of_a_real_run_are_profile_variants(asv_smoke_run: AsvRun) -> None:
-    from tools.report import PROFILE_VARIANTS
+    from tools.report.cli import PROFILE_VARIANTS
 
     proc = subprocess.run(
         [sys.executable, "-m", "tools.report", "variants", "--results",

@@ -5,8 +5,8 @@ GitHub. Bengal's sdists on PyPI are real snapshots of its history, so one commit
 (tree = the unpacked sdist, dated with the sdist's PyPI upload time, tagged ``vX.Y.Z``) gives asv
 a release-granular history that works offline after one download.
 
-    python -m tools.bengal_history DEST --versions 0.1.2 0.5.1
-    python -m tools.bengal_history DEST --latest 3
+    python -m tools.asv_local.history DEST --versions 0.1.2 0.5.1
+    python -m tools.asv_local.history DEST --latest 3
 
 The result is deterministic: a fixed author and the upload dates make the same versions always
 produce the same commit hashes, so results recorded against one build of the history stay valid
@@ -29,6 +29,8 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+import scenario_gen
 
 PYPI_JSON_URL = "https://pypi.org/pypi/bengal/json"
 AUTHOR_NAME = "bengal-benchmarks history"
@@ -55,10 +57,7 @@ class Release:
         return f"v{self.version}"
 
 
-def cache_root() -> Path:
-    """``$BENGAL_BENCH_CACHE`` (default ``~/.cache/bengal-benchmarks``), shared with the driver."""
-    env = os.environ.get("BENGAL_BENCH_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "bengal-benchmarks"
+cache_root = scenario_gen.cache_root
 
 
 def sdist_cache_dir() -> Path:
@@ -274,7 +273,7 @@ def build_history(dest: Path, releases: list[Release], cache_dir: Path | None = 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.bengal_history",
+        prog="python -m tools.asv_local.history",
         description="Build a local git repository of Bengal's PyPI releases (one commit each).",
     )
     parser.add_argument("dest", type=Path, help="repository to create or update")

@@ -6,7 +6,7 @@ The same files come from the npm registry (``npm install`` into the cache, once)
 ``<site>/vendor/`` and the page references are rewritten. A CDN reference this table does not
 know is an error, so an asv upgrade that adds one is noticed.
 
-    python -m tools.asv_site vendor .asv/html
+    python -m tools.asv_local.site vendor .asv/html
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.bengal_history import cache_root
+from tools.asv_local.history import cache_root
 
 NPM_PACKAGES = (
     "jquery@3.3.1",
@@ -119,7 +119,7 @@ def vendor(site: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.asv_site", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.asv_local.site", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("vendor", help="serve the site's CDN scripts and styles from the site")
     p.add_argument("site", type=Path)

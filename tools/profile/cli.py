@@ -6,7 +6,7 @@
 Bengal is installed with the dependencies of its day through ``driver.install`` (this module knows
 nothing of Bengal's history). The site comes from ``scenario_gen``; incremental variants are
 prepared by a full build and the edit (untimed). Each profiled build runs in the Bengal env's
-interpreter (``tools.profile_runner``) and is validated by ``driver``; three builds of the same
+interpreter (``tools.profile.runner``) and is validated by ``driver``; three builds of the same
 kind are run: one under cProfile, one under ``py-spy record`` for the flame graph (SVG) and one for
 the speedscope JSON (py-spy writes one format per recording).
 """
@@ -26,10 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import scenario_gen
 from driver import install
 
-ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("full", "noop", "one_page", "batch", "asset", "config")
+ROOT = Path(__file__).resolve().parents[2]
+VARIANTS = ("full", *scenario_gen.EDITS)
 TOP_N = 30
 BENGAL_FRAME = re.compile(r"[/\\]site-packages[/\\]bengal[/\\]")
 # pstats key: (filename, line, function name)
@@ -124,7 +125,7 @@ class Job:
         return [
             os.fspath(self.python),
             "-m",
-            "tools.profile_runner",
+            "tools.profile.runner",
             stage,
             "--work",
             os.fspath(self.work),

@@ -1,6 +1,6 @@
 """Speed of scenario_gen against the issue's targets (run by hand; not a unit test).
 
-    .venv/bin/python tools/scenario_speed.py [--big 50000] [--skip-big]
+    .venv/bin/python -m scenario_gen.speed [--big 50000] [--skip-big]
 
 Measures: 10K `nested` generation (target <= 2 s), 50K (<= 10 s) with the peak RSS of the
 generating process (memory must not grow with the page count), and a pristine working copy of

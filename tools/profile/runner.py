@@ -2,8 +2,8 @@
 
 Two stages, so that the profiled process does nothing but one build:
 
-    python -m tools.profile_runner prepare --work DIR --kind nested --pages 50 --variant one_page
-    python -m tools.profile_runner build --work DIR --variant one_page [--cprofile OUT] --result J
+    python -m tools.profile.runner prepare --work DIR --kind nested --pages 50 --variant one_page
+    python -m tools.profile.runner build --work DIR --variant one_page [--cprofile OUT] --result J
 
 ``prepare`` (untimed) makes ``DIR/state``: a pristine site for ``full``, a validated full build for
 the incremental variants. ``build`` restores that state at the same path every time (Bengal's
@@ -26,7 +26,7 @@ from pathlib import Path
 import driver
 import scenario_gen
 
-VARIANTS = ("full", "noop", "one_page", "batch", "asset", "config")
+VARIANTS = ("full", *scenario_gen.EDITS)
 
 
 def _site(work: Path) -> Path:
@@ -64,19 +64,6 @@ def prepare(
     shutil.copytree(site, _state(work), symlinks=True)
 
 
-def _edit(site: Path, variant: str, batch_pages: int) -> scenario_gen.Change | None:
-    mutator = scenario_gen.Mutator(site, salt=f"profile-{os.getpid()}")
-    if variant in ("full", "noop"):
-        return None
-    if variant == "batch":
-        return mutator.edit_pages(batch_pages)
-    return {
-        "one_page": mutator.edit_page,
-        "asset": mutator.edit_asset,
-        "config": mutator.change_config,
-    }[variant]()
-
-
 def build(
     work: Path,
     variant: str,
@@ -87,7 +74,10 @@ def build(
 ) -> None:
     """Restore, edit, run one build (profiled if asked), validate, write the result JSON."""
     site = _restore(work)
-    change = _edit(site, variant, batch_pages)
+    edit = "noop" if variant == "full" else variant
+    change = scenario_gen.apply_edit(
+        site, edit, batch_pages=batch_pages, salt=f"profile-{os.getpid()}"
+    )
     mode = "full" if variant == "full" else "incremental"
     runner = driver.Build(site, mode=mode, via="api", workers=workers)
     profiler = cProfile.Profile() if cprofile else None
@@ -107,7 +97,7 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.profile_runner")
+    parser = argparse.ArgumentParser(prog="python -m tools.profile.runner")
     sub = parser.add_subparsers(dest="stage", required=True)
     p = sub.add_parser("prepare")
     p.add_argument("--work", type=Path, required=True)

@@ -8,7 +8,7 @@ git-ignored), records a fixed machine identity (P7), pins asv_runner in the benc
 and runs asv with that config, passing asv's exit status through (``run``: 2 when a benchmark
 failed; ``continuous``: 1 on a regression).
 
-    # release history from PyPI (built with tools.bengal_history, cached):
+    # release history from PyPI (built with tools.asv_local.history, cached):
     python -m tools.asv_local --latest 3 run ALL
     python -m tools.asv_local --versions 0.1.2 0.5.1 run ALL --bench startup
     # a Bengal contributor's checkout: compare their branch with main
@@ -29,11 +29,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools import bengal_history
-from tools.asv_site import SiteError
+from tools.asv_local import history as bengal_history
+from tools.asv_local.site import SiteError
 from tools.ci import machine as machine_id
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE_CONF = ROOT / "asv.conf.json"
 LOCAL_CONF = ROOT / "asv.local.conf.json"
 CONSTRAINTS = ROOT / "asv-constraints.txt"
@@ -99,7 +99,7 @@ def write_config(
 
 
 def _is_release_history(repo: Path) -> bool:
-    """Whether ``repo`` was built by tools.bengal_history (its commits exist nowhere else)."""
+    """Whether ``repo`` was built by tools.asv_local.history (its commits exist nowhere else)."""
     proc = subprocess.run(
         ["git", "-C", str(repo), "log", "-1", "--format=%ae", bengal_history.BRANCH],
         capture_output=True,
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-vendor",
         action="store_true",
-        help="publish: keep asv's CDN links (default: serve them from the site, tools.asv_site)",
+        help="publish: keep asv's CDN links (default: served from the site, tools.asv_local.site)",
     )
     parser.add_argument("command", help="asv command: run, continuous, publish, compare, ...")
     parser.add_argument("asv_args", nargs=argparse.REMAINDER, help="passed to asv")
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             machine_id.register(ident, config)
         rc = run_asv(args.command, args.asv_args, config, ident["machine"])
         if args.command == "publish" and rc == 0 and not args.no_vendor:
-            from tools import asv_site
+            from tools.asv_local import site as asv_site
 
             asv_site.vendor(config.parent / load_asv_json(config)["html_dir"])
         return rc

@@ -14,7 +14,7 @@ import math
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from tools import report_data as rd
+from tools.report import data as rd
 
 MARKS = {"red": "#d62728", "yellow": "#e6b000", "green": "#2ca02c"}
 LADDER = r"^bench_scaling\.ScalingLadder\."

@@ -6,7 +6,7 @@
         --repo bengal-history --out report.html [--html-history]
 
 Failures first, then regressions, improvements and unchanged, grouped by family; each row says
-what asv's own statistics say (see ``tools.report_data``). Bad input (unknown commit, no results
+what asv's own statistics say (see ``tools.report.data``). Bad input (unknown commit, no results
 for a commit, another machine's folder) is one line on stderr and exit status 2; ``--fail-on
 regression`` makes regressions and failures exit 1 (after writing the report).
 """
@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from tools import report_data as rd
+import scenario_gen
+from tools.report import data as rd
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MARKS = {"red": "🔴", "yellow": "🟡", "green": "🟢"}
 TITLES = {
     "failure": "❌ Failures",
@@ -189,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.format == "variants":
             text = "".join(f"{v}\n" for v in profile_variants(rows))
         else:
-            from tools import report_html
+            from tools.report import html as report_html
 
             history = rs.commits if args.html_history else [base, head]
             md = markdown(rs, base, head, rows, args.site_url, args.factor)
@@ -207,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if bad and args.fail_on == "regression" else 0
 
 
-PROFILE_VARIANTS = ("full", "noop", "one_page", "batch", "asset", "config")
+PROFILE_VARIANTS = ("full", *scenario_gen.EDITS)
 
 
 def profile_variants(rows: list[rd.Row]) -> list[str]:
@@ -225,7 +226,7 @@ def profile_variants(rows: list[rd.Row]) -> list[str]:
 
 
 def _default_repo() -> Path | None:
-    from tools.profile import default_repo
+    from tools.profile.cli import default_repo
 
     repo = default_repo()
     if repo and ((repo / "HEAD").exists() or (repo / ".git").exists()):

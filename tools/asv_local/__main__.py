@@ -1,0 +1,3 @@
+from tools.asv_local.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from tools.report.cli import main
+
+raise SystemExit(main())
