@@ -1,15 +1,15 @@
-"""Incremental correctness: after each kind of edit, does the incremental output equal a clean
-full build of the same sources (volatile strings such as build timestamps normalised)? Every
-number here should be 0. The files themselves are in ``measure_once``'s result."""
+"""Incremental correctness: after each kind of edit, does the rebuilt output carry the edit, and
+does it equal a clean full build of the same sources (volatile strings such as build timestamps
+normalised)? Every number here should be 0. The files themselves are in ``measure_once``'s
+result."""
 
-from benchmarks.measure import edit_measurement, measure_once
+from benchmarks.measure import ALL_EDITS, MODES, edit_measurement, measure_once
 from benchmarks.timing import SingleMeasurement
-from scenario_gen import EDITS, STRUCTURE_EDITS
 
 
 class IncrementalCorrectness(SingleMeasurement):
     setup_cache = staticmethod(measure_once)
-    params = [e for e in (*EDITS, *STRUCTURE_EDITS) if e != "noop"]
+    params = [e for e in ALL_EDITS if e != "noop"]
     param_names = ("edit",)
     version = "1"
 
@@ -24,3 +24,19 @@ class IncrementalCorrectness(SingleMeasurement):
         return sum(1 for rel in differing if rel.endswith(".html"))
 
     track_html_pages_differing_from_clean_build.unit = "pages"
+
+
+class MissedEdits(SingleMeasurement):
+    """Outputs that did not get the user's edit although a clean build of the same sources shows
+    it (or still serve a page the edit deleted): the build silently kept old content. 0 = fine.
+    ``incremental``: the explicit incremental build; ``default``: the plain ``bengal build``."""
+
+    setup_cache = staticmethod(measure_once)
+    params = [list(MODES), [e for e in ALL_EDITS if e != "noop"]]
+    param_names = ("mode", "edit")
+    version = "1"
+
+    def track_missed_edit_outputs(self, cache: dict, mode: str, edit: str) -> int:
+        return len(edit_measurement(cache, mode, edit, "missed_edit"))
+
+    track_missed_edit_outputs.unit = "files"

@@ -31,6 +31,7 @@ __all__ = [
     "Build",
     "BuildFailed",
     "BuildResult",
+    "CleanComparison",
     "build",
     "compare_with_clean_build",
     "incremental_diff",
@@ -46,9 +47,11 @@ class BuildFailed(RuntimeError):
     """The build failed or produced output that must not be timed; the message says where."""
 
 
-def probe() -> dict[str, Any]:
-    """What the Bengal installed in this interpreter supports (see ``compat.Caps``)."""
-    return compat.probe().as_dict()
+def probe(cli: bool = True) -> dict[str, Any]:
+    """What the Bengal installed in this interpreter supports (``compat.Caps``, and with ``cli``
+    ``compat.CliCaps``; raises ``compat.CliBroken`` when the command crashes)."""
+    caps = compat.probe().as_dict()
+    return {**caps, **compat.probe_cli().as_dict()} if cli else caps
 
 
 @dataclasses.dataclass
@@ -122,14 +125,19 @@ class Build:
             raise BuildFailed(f"{self.root}: not a Bengal site (no bengal.toml)")
         self.mode, self.via = mode, via
         self.caps = compat.probe()
-        if mode == "incremental" and not compat.incremental_supported(self.caps, via):
+        try:
+            self.cli_caps = compat.probe_cli() if via == "cli" else None
+        except compat.CliBroken as exc:
+            raise BuildFailed(f"the bengal command is broken: {exc}") from exc
+        caps = self.cli_caps or self.caps
+        if mode == "incremental" and not compat.incremental_supported(caps):
             raise BuildFailed(f"this Bengal has no explicit incremental build via {via}")
         compat.set_workers(self.root, workers)
-        if compat.needs_clean(self.caps, mode, via):
+        if compat.needs_clean(caps, mode):
             compat.clean(self.root)
         self.out = compat.output_dir(self.root)
         self.before = snapshot(self.out)
-        self.argv = compat.cli_argv(self.caps, self.root, mode) if via == "cli" else []
+        self.argv = compat.cli_argv(self.cli_caps, self.root, mode) if self.cli_caps else []
         self.env = {**os.environ, **compat.BUILD_ENV}
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-build-", suffix=".log")
         if via == "api":
@@ -206,13 +214,11 @@ class Build:
                 f"Site.build raised {type(self.error).__name__}: {self.error}"
             ) from self.error
         if self.returncode != 0:
-            tail = " | ".join(log.strip().splitlines()[-5:])
-            raise BuildFailed(f"bengal exited with {self.returncode}: {tail}")
+            raise BuildFailed(f"bengal exited with {self.returncode}: {compat.last_error(log)}")
         manifest = load_manifest(self.root)
         pages = [p["output"] for p in manifest.get("pages", [])]
         after = snapshot(self.out)
         written = {rel for rel, sig in after.items() if self.before.get(rel) != sig}
-        self.written = written
         html = [rel for rel in after if rel.endswith(".html")]
         html_written = sum(1 for rel in html if rel in written)
         if self.via == "api":
@@ -235,16 +241,6 @@ class Build:
         )
         result.warnings = validate(self.root, self.out, log, stats, written, change)
         return result
-
-    def missed_edit(self, change: Any) -> list[str]:
-        """After ``verify()``: the outputs that do not carry ``change`` (empty: the edit arrived).
-
-        One line per output: not rewritten, rewritten without the edit's new token, or still
-        present although the edit removed its page.
-        """
-        if not hasattr(self, "written"):
-            raise BuildFailed("missed_edit() before verify()")
-        return missed_edit(self.out, self.written, change)
 
     def __del__(self) -> None:
         try:
@@ -340,14 +336,26 @@ def read_tree(out: Path) -> dict[str, bytes]:
     return {rel: compat.normalise_output(rel, (out / rel).read_bytes()) for rel in snapshot(out)}
 
 
-def compare_with_clean_build(
-    root: str | os.PathLike[str], via: str = "cli"
-) -> tuple[list[str], BuildResult]:
-    """After an incremental build: paths that differ from a clean full build of the same sources,
-    and that clean build's result (its wall time is the fair "full build" to compare against).
+@dataclasses.dataclass
+class CleanComparison:
+    """An incremental build's output against a clean full build of the same sources."""
 
-    The clean build happens in place (same absolute paths) and leaves the site fully built.
-    Volatile strings (build timestamps, durations) are normalised; nothing else is.
+    differing: list[str]  # outputs that differ (or exist in only one of the two)
+    missed_edit: list[str]  # outputs where the clean build shows the edit and the rebuild not
+    clean: BuildResult  # the clean build (its wall time is the fair "full build" to compare)
+
+
+def compare_with_clean_build(
+    root: str | os.PathLike[str], via: str = "cli", change: Any = None
+) -> CleanComparison:
+    """After an incremental build: compare its output with a clean full build in place (same
+    absolute paths), which leaves the site fully built.
+
+    Volatile strings (build timestamps, durations) are normalised; nothing else is. The missed
+    edit is judged against the clean build, so a theme that never shows a token on some page
+    does not count as a miss: an output misses ``change`` when the clean build's copy carries the
+    edit's token and the incremental one does not, or when the edit removed it and only the
+    incremental build still has it.
     """
     root = Path(root).resolve()
     out = compat.output_dir(root)
@@ -356,9 +364,20 @@ def compare_with_clean_build(
     clean_build = build(root, mode="full", via=via)
     clean = read_tree(out)
     differing = {rel for rel in incremental.keys() & clean.keys() if incremental[rel] != clean[rel]}
-    return sorted(differing | (incremental.keys() ^ clean.keys())), clean_build
+    missed = []
+    if change is not None:
+        token = change.token.encode()
+        for rel in change.rebuilt_outputs:
+            if token and token in clean.get(rel, b"") and token not in incremental.get(rel, b""):
+                missed.append(f"{rel}: lacks the edit ({change.kind}) that a clean build shows")
+        for rel in change.removed_outputs:
+            if rel in incremental and rel not in clean:
+                missed.append(f"{rel}: still served after {change.kind} removed its page")
+    return CleanComparison(
+        sorted(differing | (incremental.keys() ^ clean.keys())), missed, clean_build
+    )
 
 
 def incremental_diff(root: str | os.PathLike[str], via: str = "cli") -> list[str]:
     """After an incremental build: paths that differ from a clean full build of the same sources."""
-    return compare_with_clean_build(root, via)[0]
+    return compare_with_clean_build(root, via).differing

@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "probe":
         try:
             caps = driver.probe()
-        except compat.BengalMissing as exc:
+        except (compat.BengalMissing, compat.CliBroken) as exc:
             print(f"driver: error: {exc}", file=sys.stderr)
             return 1
         print(json.dumps(caps, indent=2) if args.json else caps)

@@ -78,13 +78,23 @@ class BengalMissing(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class Caps:
-    """What the installed Bengal supports (JSON-serialisable)."""
+    """What the installed Bengal's Python API supports (JSON-serialisable)."""
 
     version: str
     bengal_file: str
     api: str  # "options" (Site.build(BuildOptions)) or "kwargs" (Site.build(**kw))
     api_fields: tuple[str, ...]  # BuildOptions fields or Site.build keyword names
     api_incremental_default: Any  # None = auto, False = full by default
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class CliCaps:
+    """What the installed ``bengal`` command supports; probed only when a CLI build is asked for,
+    so that a commit whose CLI crashes still gets its in-process numbers."""
+
     cli: str  # path of the `bengal` script
     cli_build: tuple[str, ...]  # argv after `bengal` that starts a build
     cli_source: str  # "option" (--source DIR) or "positional"
@@ -93,6 +103,10 @@ class Caps:
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+class CliBroken(RuntimeError):
+    """The ``bengal`` command cannot start; the message is the CLI's own last error line."""
 
 
 # --- probing ---
@@ -105,19 +119,41 @@ def _bengal_script() -> Path:
         return here
     found = shutil.which("bengal")
     if found is None:
-        raise BengalMissing(f"no `bengal` script next to {sys.executable} or on PATH")
+        raise CliBroken(f"no `bengal` script next to {sys.executable} or on PATH")
     return Path(found)
 
 
 def _help(script: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [os.fspath(script), *args, "--help"],
-        env={**os.environ, **BUILD_ENV, "COLUMNS": "200", "NO_COLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return proc.stdout + proc.stderr
+    """``bengal ARGS --help``; raises CliBroken with the CLI's last error line if it crashes."""
+    argv = [os.fspath(script), *args, "--help"]
+    try:
+        proc = subprocess.run(
+            argv,
+            env={**os.environ, **BUILD_ENV, "COLUMNS": "200", "NO_COLOR": "1"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        raise CliBroken(f"`{' '.join(argv[1:])}` did not answer within 300 s") from None
+    text = proc.stdout + proc.stderr
+    if proc.returncode != 0 or "Traceback (most recent call last)" in text:
+        raise CliBroken(
+            f"`bengal {' '.join(argv[1:])}` exited {proc.returncode}: {last_error(text)}"
+        )
+    return text
+
+
+def last_error(text: str) -> str:
+    """The line that says what went wrong: the last line of a traceback, else the last line."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    if not lines:
+        return "(no output)"
+    if any(ln.startswith("Traceback (most recent call last)") for ln in lines):
+        for ln in reversed(lines):
+            if not ln.startswith(("File ", "^", "~")) and ":" in ln:
+                return ln
+    return lines[-1]
 
 
 def _probe_cli(script: Path) -> dict[str, Any]:
@@ -129,7 +165,7 @@ def _probe_cli(script: Path) -> dict[str, Any]:
     elif "site" in commands:
         argv = ("site", "build")
     else:
-        raise BengalMissing(f"{script} --help lists neither `build` nor `site`")
+        raise CliBroken(f"{script} --help lists neither `build` nor `site`")
     text = _help(script, *argv)
     source = "option" if re.search(r"(^|\s)--source\b", text) else "positional"
     if "--no-incremental" in text:
@@ -173,16 +209,28 @@ def _cache_file(key: str) -> Path:
 
 @functools.cache
 def probe() -> Caps:
-    """Probe the Bengal installed in this interpreter (cached per process and on disk).
-
-    The on-disk cache key covers the interpreter, Bengal's package file and its mtime, so a
-    reinstall (asv installs every commit into the same env) probes again.
-    """
+    """Probe the Python API of the Bengal installed in this interpreter (cached per process)."""
     try:
         import bengal
     except ImportError as exc:
         raise BengalMissing(f"Bengal is not installed in {sys.executable}: {exc}") from exc
     init = Path(bengal.__file__ or "")
+    return Caps(
+        version=str(getattr(bengal, "__version__", "unknown")),
+        bengal_file=os.fspath(init),
+        **_probe_api(),
+    )
+
+
+@functools.cache
+def probe_cli() -> CliCaps:
+    """Probe the ``bengal`` command (cached per process and on disk); raises CliBroken.
+
+    The on-disk cache key covers the interpreter, Bengal's package file and the script's mtimes,
+    so a reinstall (asv installs every commit into the same env) probes again. A crash is never
+    cached.
+    """
+    init = Path(probe().bengal_file)
     script = _bengal_script()
     stamp = f"{sys.executable}|{init}|{init.stat().st_mtime_ns}|{script.stat().st_mtime_ns}"
     cache = _cache_file(hashlib.sha256(stamp.encode()).hexdigest()[:20])
@@ -198,13 +246,7 @@ def probe() -> Caps:
             os.replace(tmp, cache)
         except OSError:
             pass
-    return Caps(
-        version=str(getattr(bengal, "__version__", "unknown")),
-        bengal_file=os.fspath(init),
-        cli=os.fspath(script),
-        **_probe_api(),
-        **cli,
-    )
+    return CliCaps(cli=os.fspath(script), **cli)
 
 
 # --- site layout ---
@@ -282,16 +324,16 @@ def set_workers(root: Path, workers: int | None) -> bool:
 # --- running builds ---
 
 
-def needs_clean(caps: Caps, mode: str, via: str) -> bool:
+def needs_clean(caps: Caps | CliCaps, mode: str) -> bool:
     """Whether a full build has to delete caches/output first (no way to ask for one)."""
     if mode != "full":
         return False
-    if via == "api":
+    if isinstance(caps, Caps):
         return "incremental" not in caps.api_fields
     return caps.cli_incremental == "none"
 
 
-def cli_argv(caps: Caps, root: Path, mode: str) -> list[str]:
+def cli_argv(caps: CliCaps, root: Path, mode: str) -> list[str]:
     """The command line of a build of ``root`` in ``mode``."""
     argv = [caps.cli, *caps.cli_build]
     if mode == "incremental" and caps.cli_incremental != "none":
@@ -333,8 +375,8 @@ def api_build(caps: Caps, root: Path, mode: str) -> Any:
     return site.build(**kwargs)
 
 
-def incremental_supported(caps: Caps, via: str) -> bool:
-    if via == "api":
+def incremental_supported(caps: Caps | CliCaps) -> bool:
+    if isinstance(caps, Caps):
         return "incremental" in caps.api_fields
     return caps.cli_incremental != "none"
 

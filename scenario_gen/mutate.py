@@ -156,7 +156,7 @@ class Mutator:
         d = anchor["source"].rpartition("/")[0]
         source = f"{d}/added-{token[6:]}.md"
         output = url_to_output(source_to_url(source))
-        title = f"Added page {token[6:]}"
+        title = f"Added page {token}"  # the section index and the neighbour show the token
         fields = [("title", f'"{title}"'), ("weight", "99999999"), ("date", "2000-01-01")]
         body = frontmatter(fields) + (
             f"A page added by scenario_gen. Page token: {token}.\n\n## Links\n\n"
