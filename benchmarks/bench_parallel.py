@@ -4,20 +4,20 @@ On GIL CPython the answer shows what threads buy despite the GIL; with a free-th
 the asv matrix it shows the free-threading win.
 """
 
-import driver
+from benchmarks.measure import measure_once, measurement
 from benchmarks.profiles import PROFILE
-from benchmarks.sites import fresh_copy
+from benchmarks.sites import site_id
 from benchmarks.timing import SingleMeasurement
 
 
 class Parallelism(SingleMeasurement):
-    version = "1"
+    setup_cache = staticmethod(measure_once)
+    version = "2"
 
-    def track_default_workers_speedup(self) -> float:
-        """One-worker CLI full build time / default-workers CLI full build time."""
-        kind, pages = PROFILE.edit_site
-        one = driver.build(fresh_copy(kind, pages), mode="full", via="cli", workers=1)
-        default = driver.build(fresh_copy(kind, pages), mode="full", via="cli")
-        return one.wall_s / default.wall_s
+    def track_default_workers_speedup(self, cache: dict) -> float:
+        """One-worker CLI full build time / default-workers CLI full build time (the reference
+        build of the edit site), both from the same run."""
+        one = measurement(cache["one_worker"], "wall_s")
+        return one / measurement(cache["reference"][site_id(*PROFILE.edit_site)], "wall_s")
 
     track_default_workers_speedup.unit = "x"

@@ -1,35 +1,25 @@
 """Where does a full build spend its time? Per-phase times from Bengal's own build stats.
 
-Commits that do not report a phase skip it (asv shows n/a) instead of failing.
+Read from the warm in-process clean full build that the one-page edit is compared with (no build
+of its own). A phase the commit reports as 0 ms is 0; a phase it does not report at all is
+skipped (asv shows n/a) instead of failing.
 """
 
 import driver
-from benchmarks.profiles import PROFILE
-from benchmarks.sites import fresh_copy
+from benchmarks.measure import edit_measurement, measure_once
 from benchmarks.timing import SingleMeasurement
 
 
-def measure_phases() -> dict[str, float]:
-    """One validated in-process full build; its normalised per-phase times in ms."""
-    kind, pages = PROFILE.edit_site
-    result = driver.build(fresh_copy(kind, pages, name="phases"), mode="full", via="api")
-    return result.stats.get("phases_ms", {})
-
-
-measure_phases.timeout = PROFILE.timeout
-
-
 class Phases(SingleMeasurement):
-    setup_cache = staticmethod(measure_phases)
+    setup_cache = staticmethod(measure_once)
     params = list(driver.PHASES)
     param_names = ("phase",)
-    version = "1"
+    version = "2"
 
-    def setup(self, phases: dict, phase: str) -> None:
+    def track_phase_ms(self, cache: dict, phase: str) -> float:
+        phases = edit_measurement(cache, "incremental", "one_page", "clean_phases_ms")
         if phase not in phases:
             raise NotImplementedError(f"this Bengal commit does not report the {phase} phase")
-
-    def track_phase_ms(self, phases: dict, phase: str) -> float:
         return phases[phase]
 
     track_phase_ms.unit = "ms"

@@ -19,16 +19,19 @@ import driver
 import scenario_gen
 from benchmarks.profiles import PROFILE
 from benchmarks.sites import (
+    apply_edit,
     build_state,
     edit_and_prepare,
     fresh_copy,
+    restore,
     site_id,
     warm_up_in_process,
 )
 
 ALL_EDITS = (*scenario_gen.EDITS, *scenario_gen.STRUCTURE_EDITS)
-# The build modes every edit is measured in: the explicit incremental build (in-process) and the
-# plain `bengal build` a user types (CLI), which decides on its own whether to reuse the cache.
+# The build modes edits are measured in: the explicit incremental build (in-process, every edit)
+# and the plain `bengal build` a user types (CLI, ``PROFILE.default_edits``), which decides on
+# its own whether to reuse the cache.
 MODES = {"incremental": "api", "default": "cli"}
 
 
@@ -45,32 +48,105 @@ built_states.timeout = PROFILE.prepare_timeout
 
 
 def measure_once() -> dict:
-    """setup_cache of the single-measurement benchmarks (see the module docstring)."""
-    reference = {}
-    for kind, pages in PROFILE.full_sites:
-        full = driver.build(fresh_copy(kind, pages), mode="full", via="cli")
-        reference[site_id(kind, pages)] = {
-            "peak_rss_mb": full.peak_rss_mb,
-            "pages_per_second": full.html_total / full.wall_s,
-        }
-    edits = {}
-    for mode, via in MODES.items():
-        try:
-            # Built the way the rebuilds and the clean builds they are compared with run: some
-            # Bengal eras write hash()-derived ids into their outputs, and a process has one seed.
-            build_state(*PROFILE.edit_site, via=via)
-            if via == "api":
-                warm_up_in_process()
-        except Exception as exc:  # e.g. a CLI that crashes: the in-process numbers still count
-            for edit in ALL_EDITS:
-                edits[mode, edit] = {"error": f"{type(exc).__name__}: {exc}"}
-            continue
+    """setup_cache of the single-measurement benchmarks (see the module docstring).
+
+    The order matters: reference CLI builds first (their states are where the one-page rebuild
+    of each size starts, all built the same way), then in-process work in a warmed process, then
+    the plain CLI rebuilds.
+    """
+    reference = {site_id(*site): _reference_build(*site) for site in reference_sites()}
+    rebuild_growth = {n: _one_page_rebuild(n) for n in PROFILE.rebuild_sizes}
+    edits: dict = {}
+    try:
+        # Built in-process like the rebuilds and the clean builds they are compared with: some
+        # Bengal eras write hash()-derived ids into their outputs, and a process has one seed.
+        build_state(*PROFILE.edit_site, via="api")
+        warm_up_in_process()
         for edit in ALL_EDITS:
-            edits[mode, edit] = _measure_edit(edit, mode=mode, via=via)
-    return {"reference": reference, "edits": edits}
+            edits["incremental", edit] = _measure_edit(edit, mode="incremental", via="api")
+    except Exception as exc:
+        _fail_missing(edits, "incremental", ALL_EDITS, exc)
+    try:
+        build_state(*PROFILE.edit_site, via="cli")  # what a user's plain `bengal build` finds
+        for edit in PROFILE.default_edits:
+            edits["default", edit] = _measure_edit(edit, mode="default", via="cli")
+    except Exception as exc:  # e.g. a CLI that crashes: the in-process numbers still count
+        _fail_missing(edits, "default", PROFILE.default_edits, exc)
+    return {
+        "reference": reference,
+        "edits": edits,
+        "rebuild_growth": rebuild_growth,
+        "one_worker": _one_worker_build(),
+    }
 
 
 measure_once.timeout = PROFILE.prepare_timeout
+
+
+def reference_sites() -> list[tuple[str, int]]:
+    """Every site built once through the CLI: the full sites, the ladder with its one-page
+    baseline, and the sizes of the one-page rebuild (smallest first)."""
+    sites = set(PROFILE.full_sites)
+    sites |= {("nested", n) for n in (1, *PROFILE.ladder, *PROFILE.rebuild_sizes)}
+    return sorted(sites, key=lambda s: (s[1], s[0]))
+
+
+def _reference_build(kind: str, pages: int) -> dict:
+    """One validated CLI full build and every number it gives; kept as an error if it failed.
+
+    Sizes of the one-page rebuild are built as snapshotted states (``build_state``), so that the
+    rebuild starts from this very build.
+    """
+    try:
+        if pages in PROFILE.rebuild_sizes and kind == "nested":
+            full = build_state(kind, pages, via="cli")
+        else:
+            full = driver.build(
+                fresh_copy(kind, pages), mode="full", via="cli", timeout=PROFILE.build_timeout
+            )
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {
+        "wall_s": full.wall_s,
+        "cpu_s": full.cpu_s,
+        "peak_rss_mb": full.peak_rss_mb,
+        "pages_per_second": full.html_total / full.wall_s,
+        "phases_ms": full.stats.get("phases_ms", {}),
+    }
+
+
+def _one_page_rebuild(pages: int) -> dict:
+    """The explicit incremental rebuild after one page edit, from the reference build's state,
+    in a warmed process: does it grow with the site (it should not)?"""
+    try:
+        warm_up_in_process("nested", pages)
+        root = restore("nested", pages)
+        change = apply_edit(root, "one_page")
+        rebuild = driver.build(root, mode="incremental", via="api", change=change)
+        return {"wall_s": rebuild.wall_s, "rebuilt_pages": rebuild.html_written}
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _one_worker_build() -> dict:
+    """A one-worker CLI full build of the edit site, to divide the reference build by."""
+    try:
+        one = driver.build(
+            fresh_copy(*PROFILE.edit_site, name="one-worker"),
+            mode="full",
+            via="cli",
+            workers=1,
+            timeout=PROFILE.build_timeout,
+        )
+        return {"wall_s": one.wall_s}
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _fail_missing(edits: dict, mode: str, names: tuple[str, ...], exc: Exception) -> None:
+    """Keep ``exc`` as the error of every edit of ``mode`` that has no measurement yet."""
+    for edit in names:
+        edits.setdefault((mode, edit), {"error": f"{type(exc).__name__}: {exc}"})
 
 
 def _measure_edit(edit: str, *, mode: str, via: str) -> dict:
@@ -86,9 +162,18 @@ def _measure_edit(edit: str, *, mode: str, via: str) -> dict:
         comparison = driver.compare_with_clean_build(build.root, via=via, change=change)
         m["differing"], m["missed_edit"] = comparison.differing, comparison.missed_edit
         m["speedup"] = comparison.clean.wall_s / rebuild.wall_s
+        # The clean build is a warm in-process full build: the phases of a full build.
+        m["clean_phases_ms"] = comparison.clean.stats.get("phases_ms", {})
         return m
     except Exception as exc:  # kept, and raised by the benchmarks that read this measurement
         return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def measurement(entry: dict, key: str) -> float:
+    """``entry[key]`` of a measurement of ``measure_once``; raises its error if it failed."""
+    if "error" in entry:
+        raise RuntimeError(entry["error"])
+    return entry[key]
 
 
 def edit_measurement(cache: dict, mode: str, edit: str, key: str) -> float:
@@ -97,7 +182,9 @@ def edit_measurement(cache: dict, mode: str, edit: str, key: str) -> float:
     A rebuild that missed the edit did less than its job: its speedup and rewritten pages are no
     numbers (the missed-edit counter and the correctness diff still are).
     """
-    m = cache["edits"][mode, edit]
+    m = cache["edits"].get((mode, edit))
+    if m is None:
+        raise NotImplementedError(f"not measured in the {PROFILE.name} profile")
     if "error" in m:
         raise RuntimeError(m["error"])
     if key in ("speedup", "rebuilt_pages") and m["missed_edit"]:
@@ -109,6 +196,8 @@ def edit_measurement(cache: dict, mode: str, edit: str, key: str) -> float:
 
 def log_log_slope(xs: list[float], ys: list[float]) -> float:
     """Least-squares slope of log(y) over log(x): ~1.0 is linear, >= 1.2 superlinear."""
+    if len(xs) < 2 or min(xs) <= 0 or min(ys) <= 0:
+        raise ValueError(f"a log-log slope needs two or more positive points, got {xs} → {ys}")
     lx = [math.log(x) for x in xs]
     ly = [math.log(y) for y in ys]
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)

@@ -17,31 +17,44 @@ class Profile:
     """Site sizes and sampling for one scope of run."""
 
     name: str
-    full_sites: tuple[tuple[str, int], ...]  # (kind, pages) for full builds and memory
+    # Every site here is built once per commit through the CLI (measure_once): that one build
+    # gives its wall and CPU time, the child's peak RSS, pages/s and phase times where the era
+    # prints them.
+    full_sites: tuple[tuple[str, int], ...]
+    sampled_full_sites: tuple[tuple[str, int], ...]  # also timed with samples, and in-process RSS
     edit_site: tuple[str, int]  # the site incremental, config and correctness benchmarks edit
     batch_pages: int  # pages edited by the "batch" edit
-    ladder: tuple[int, ...]  # nested-site sizes of the scaling ladder (in-process builds)
+    default_edits: tuple[str, ...]  # edits also measured with the plain `bengal build`
+    # Nested-site sizes of the scaling ladder; with a one-page site as the baseline, their
+    # reference builds give the per-page time and memory exponents.
+    ladder: tuple[int, ...]
+    rebuild_sizes: tuple[int, ...]  # nested sizes of the one-page rebuild (does it grow?)
     timed_edits: tuple[str, ...]  # edits whose rebuild is timed with samples (time_)
     timed_default_edits: tuple[str, ...]  # the same with the user's plain build command
     repeat: tuple[int, int, float]  # asv (min, max, max seconds) samples per round
     rounds: int
     timeout: float  # seconds, for one benchmark process (setup included)
     prepare_timeout: float  # seconds, for one setup_cache
+    build_timeout: float  # seconds, for one CLI build: beyond it, "did not finish"
 
 
 PROFILES = {
     "smoke": Profile(
         name="smoke",
         full_sites=(("nested", 8), ("blog", 8)),
+        sampled_full_sites=(("nested", 8), ("blog", 8)),
         edit_site=("nested", 8),
         batch_pages=3,
-        ladder=(4, 8),
+        default_edits=("noop", "one_page", "batch", "asset", "config", "add_page", "delete_page"),
+        ladder=(8, 32),
+        rebuild_sizes=(8, 32),
         timed_edits=("noop", "one_page", "batch", "asset", "config"),
         timed_default_edits=("noop", "one_page"),
         repeat=(1, 1, 60.0),
         rounds=1,
         timeout=600,
         prepare_timeout=1800,
+        build_timeout=600,
     ),
     # One commit pair of `asv continuous`: one 50-page site; the rebuilds that cost a full build on
     # recent Bengal (asset, config, the plain `bengal build`) are measured once (track_), not
@@ -50,15 +63,19 @@ PROFILES = {
     "pr": Profile(
         name="pr",
         full_sites=(("nested", 50),),
+        sampled_full_sites=(("nested", 50),),
         edit_site=("nested", 50),
         batch_pages=5,
+        default_edits=("noop", "one_page", "batch", "asset", "config", "add_page", "delete_page"),
         ladder=(50, 100, 200),
+        rebuild_sizes=(50, 200),
         timed_edits=("noop", "one_page", "batch"),
         timed_default_edits=(),
         repeat=(4, 4, 600.0),
         rounds=2,
         timeout=900,
         prepare_timeout=1800,
+        build_timeout=900,
     ),
     "nightly": Profile(
         name="nightly",
@@ -72,17 +89,24 @@ PROFILES = {
             ("api_docs", 1000),
             ("blog", 1000),
         ),
+        # The 1K-page nested build is also sampled; the others are built once (their numbers
+        # are history, not a paired comparison).
+        sampled_full_sites=(("nested", 1000),),
         edit_site=("nested", 1000),
         batch_pages=50,
+        # The plain `bengal build` costs a full build per edit at 1K pages on recent Bengal.
+        default_edits=("noop", "one_page"),
         ladder=(1000, 5000, 10000),
-        timed_edits=("noop", "one_page", "batch", "asset", "config"),
-        timed_default_edits=("noop", "one_page"),
-        # History, not a paired comparison: one round; a 10K-page build gets one sample, a
-        # 1K-page build three (asv stops sampling after max seconds once it has the minimum).
+        rebuild_sizes=(1000, 5000),
+        # asset and config rebuild every page on recent Bengal: measured once (track_), not timed.
+        timed_edits=("noop", "one_page", "batch"),
+        timed_default_edits=(),
+        # History, not a paired comparison: one round, 1-3 samples (asv stops after max seconds).
         repeat=(1, 3, 600.0),
         rounds=1,
         timeout=3 * 3600,
         prepare_timeout=6 * 3600,
+        build_timeout=1800,
     ),
 }
 

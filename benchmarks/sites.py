@@ -45,7 +45,7 @@ def build_state(kind: str, pages: int, via: str = "cli") -> driver.BuildResult:
     otherwise restoring would silently turn every incremental sample into a full build.
     """
     work = fresh_copy(kind, pages, name="work")
-    full = driver.build(work, mode="full", via=via)
+    full = driver.build(work, mode="full", via=via, timeout=PROFILE.build_timeout)
     state = work.with_name("state")
     shutil.rmtree(state, ignore_errors=True)
     shutil.copytree(work, state, symlinks=True)
@@ -86,14 +86,15 @@ def edit_and_prepare(edit: str, *, mode: str, via: str) -> tuple[driver.Build, s
 _warm = False
 
 
-def warm_up_in_process() -> None:
-    """One untimed in-process no-op build per process before its first timed in-process build.
+def warm_up_in_process(kind: str | None = None, pages: int | None = None) -> None:
+    """One untimed in-process no-op build per process before its first measured in-process build.
 
     Bengal imports much of itself lazily during the first build; without this the first in-process
-    sample would also time those imports and every later one would not. Needs the edit site's
-    built state (``build_state``).
+    sample would also time those imports and every later one would not. Needs the built state
+    (``build_state``) of the site it rebuilds (default: the edit site).
     """
     global _warm
     if not _warm:
-        driver.build(restore(*PROFILE.edit_site), mode="incremental", via="api")
+        site = (kind, pages) if kind and pages else PROFILE.edit_site
+        driver.build(restore(*site), mode="incremental", via="api")
         _warm = True

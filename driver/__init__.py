@@ -11,14 +11,17 @@ Bengal-history knowledge lives in ``driver.compat`` only.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,7 @@ class BuildResult:
     peak_rss_mb: float
     log: str
     returncode: int = 0
+    cpu_s: float = 0.0  # user + system CPU seconds of the CLI child (0 for in-process builds)
     warnings: list[str] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,6 +119,7 @@ class Build:
         via: str = "api",
         *,
         workers: int | None = None,
+        timeout: float | None = None,
     ) -> None:
         if mode not in compat.MODES:
             raise ValueError(f"mode must be one of {compat.MODES}, not {mode!r}")
@@ -142,7 +147,10 @@ class Build:
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-build-", suffix=".log")
         if via == "api":
             compat.import_api()  # imports are not part of an in-process build
+        self.timeout = timeout  # CLI builds only: killed after this many seconds
+        self.timed_out = False
         self.wall_s: float | None = None
+        self.cpu_s = 0.0
         self.returncode = 0
         self.peak_rss_mb = 0.0
         self.raw_stats: Any = None
@@ -158,6 +166,7 @@ class Build:
             self._run_api()
 
     def _run_cli(self) -> None:
+        self.timed_out = False
         t0 = time.perf_counter()
         proc = subprocess.Popen(
             self.argv,
@@ -166,11 +175,26 @@ class Build:
             stdin=subprocess.DEVNULL,
             stdout=self._log_fd,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a timeout kills its workers too
         )
-        _, status, usage = os.wait4(proc.pid, 0)
+        timer = None
+        if self.timeout:
+            timer = threading.Timer(self.timeout, self._kill_group, (proc.pid,))
+            timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            if timer:
+                timer.cancel()
         self.wall_s = time.perf_counter() - t0
         proc.returncode = self.returncode = os.waitstatus_to_exitcode(status)
         self.peak_rss_mb = usage.ru_maxrss / 1024  # Linux: KiB
+        self.cpu_s = usage.ru_utime + usage.ru_stime
+
+    def _kill_group(self, pid: int) -> None:
+        self.timed_out = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
 
     def _run_api(self) -> None:
         sys.stdout.flush()
@@ -213,6 +237,9 @@ class Build:
             raise BuildFailed(
                 f"Site.build raised {type(self.error).__name__}: {self.error}"
             ) from self.error
+        if self.timed_out:
+            pages = len(load_manifest(self.root).get("pages", []))
+            raise BuildFailed(f"did not finish in {self.timeout:.0f} s at {pages} pages")
         if self.returncode != 0:
             raise BuildFailed(f"bengal exited with {self.returncode}: {compat.last_error(log)}")
         manifest = load_manifest(self.root)
@@ -238,6 +265,7 @@ class Build:
             peak_rss_mb=round(self.peak_rss_mb, 1),
             log=log,
             returncode=self.returncode,
+            cpu_s=round(self.cpu_s, 3),
         )
         result.warnings = validate(self.root, self.out, log, stats, written, change)
         return result
@@ -324,9 +352,10 @@ def build(
     change: Any = None,
     *,
     workers: int | None = None,
+    timeout: float | None = None,
 ) -> BuildResult:
     """Run and verify one build."""
-    b = Build(root, mode=mode, via=via, workers=workers)
+    b = Build(root, mode=mode, via=via, workers=workers, timeout=timeout)
     b.run()
     return b.verify(change=change)
 

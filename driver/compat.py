@@ -404,7 +404,7 @@ def normalise_stats(obj: Any) -> dict[str, Any]:
     for name in names:
         if name.endswith("_time_ms") and name not in ("build_time_ms",):
             val = getattr(obj, name, None)
-            if isinstance(val, int | float) and val:
+            if isinstance(val, int | float):  # 0 ms is a measurement, not a missing phase
                 phases[_phase_key(name)] = float(val)
     timings = getattr(obj, "phase_timings_ms", None)
     if isinstance(timings, dict):

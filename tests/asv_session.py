@@ -153,3 +153,44 @@ def first_shard_site() -> Site:
     """The site of the oldest commit alone: the 'previous night' for regression detection."""
     first = shards().runs[0]
     return publish(first.results, workdir() / "shard-0" / "html", first.config)
+
+
+@dataclass(frozen=True)
+class AsvRun:
+    """A real ``asv run`` of every benchmark of the suite (smoke profile) over ``history()``."""
+
+    results: Path  # asv results_dir
+    conf: Path  # the asv config the run used (repo = the local release history)
+    repo: Path  # the release history: tags v0.1.2, v0.5.1
+    base: str  # full sha of v0.1.2
+    head: str  # full sha of v0.5.1
+    returncode: int  # asv run's (2 when some benchmark failed)
+
+
+@functools.cache
+def smoke_run() -> AsvRun:
+    """Every benchmark on both releases, once per session.
+
+    ``BENGAL_BENCH_ASV_RESULTS=DIR`` reuses an earlier run's DIR (``results/``, ``asv.conf.json``
+    and ``returncode`` as written here) instead of running asv again; the run's history is the
+    same (deterministic hashes).
+    """
+    reuse = os.environ.get("BENGAL_BENCH_ASV_RESULTS")
+    work = Path(reuse) if reuse else workdir() / "smoke"
+    rc_file = work / "returncode"
+    if not reuse:
+        proc = asv_local(
+            work / "asv.conf.json", work / "results", work / "html",
+            "run", "ALL", "--record-samples", "--show-stderr",
+        )  # fmt: skip
+        (work / "run.log").write_text(proc.stdout + proc.stderr)
+        rc_file.write_text(str(proc.returncode))
+    shas = history().shas
+    return AsvRun(
+        work / "results",
+        work / "asv.conf.json",
+        history().repo,
+        shas[VERSIONS[0]],
+        shas[VERSIONS[-1]],
+        int(rc_file.read_text()),
+    )

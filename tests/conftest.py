@@ -20,5 +20,9 @@ def bengal_env() -> Callable[..., Path]:
     return get
 
 
-# --- tools.report: one real asv smoke run per session (see tests/asv_fixtures.py) ---------------
-from asv_fixtures import asv_smoke_run  # noqa: E402, F401
+@pytest.fixture(scope="session")
+def asv_smoke_run():
+    """One real asv run of every benchmark (smoke profile) on 0.1.2 and 0.5.1 per session."""
+    from tests import asv_session
+
+    return asv_session.smoke_run()

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from asv_fixtures import AsvRun
 
+from tests.asv_session import AsvRun
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,3 +188,23 @@ def test_variants_of_a_real_run_are_profile_variants(asv_smoke_run: AsvRun) -> N
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.split()
     assert len(lines) == len(set(lines)) and set(lines) <= set(PROFILE_VARIANTS), lines
+
+
+def _m(value: float | None) -> rd.Measurement:
+    return rd.Measurement("bench_full.FullBuild.time_full_build", (), value, None, None, "1", "s")
+
+
+@pytest.mark.parametrize(
+    ("base", "head", "status", "note"),
+    [
+        (_m(1.0), None, "failure", "vanished at head (measured at base)"),
+        (_m(1.0), _m(float("nan")), "failure", "skipped at head (measured at base)"),
+        (_m(1.0), _m(None), "failure", "newly failing"),
+        (_m(float("nan")), _m(float("nan")), "unchanged", "skipped (n/a)"),
+        (None, _m(1.0), "unchanged", "new benchmark"),
+    ],
+)
+def test_a_number_that_disappears_at_head_is_a_failure(base, head, status, note) -> None:
+    ref = head or base
+    row = rd._row(ref.name, ref, base, head, 1.1)
+    assert (row.status, row.note) == (status, note)

@@ -18,19 +18,23 @@ import json
 import os
 import pstats
 import re
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import scenario_gen
 from driver import install
+from tools.profile.runner import WARM
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = ("full", *scenario_gen.EDITS)
+WARM_UP_TIMEOUT_S = 3600
 TOP_N = 30
 BENGAL_FRAME = re.compile(r"[/\\]site-packages[/\\]bengal[/\\]")
 # pstats key: (filename, line, function name)
@@ -179,39 +183,71 @@ def profile_build(job: Job, out: Path, rate: int) -> dict:
     result = json.loads(result_json.read_text())
     log(f"build ok: {result.get('wall_s', 0):.2f} s, {result.get('html_written')} HTML written")
     for fmt, name in (("flamegraph", "flame.svg"), ("speedscope", "profile.speedscope.json")):
-        log(f"recording a {job.variant} build with py-spy ({fmt})")
+        log(f"recording a warm {job.variant} build with py-spy ({fmt})")
         target = out / name
         target.unlink(missing_ok=True)
         spy_result = out / f"py-spy-{fmt}-result.json"
-        cmd = [
-            py_spy(),
-            "record",
-            "--subprocesses",
-            "--rate",
-            str(rate),
-            "--format",
-            fmt,
-            "-o",
-            os.fspath(target),
-            "--",
-            *job.runner(
-                "build", "--batch-pages", str(job.batch_pages), "--result", os.fspath(spy_result)
-            ),
-        ]
-        proc = subprocess.run(cmd, env=env, cwd=ROOT, text=True, capture_output=True)
-        spy_result.unlink(missing_ok=True) if proc.returncode == 0 else None
+        argv = job.runner(
+            "build",
+            "--batch-pages",
+            str(job.batch_pages),
+            "--result",
+            os.fspath(spy_result),
+            "--pause-after-warm-up",
+        )
+        record = [py_spy(), "record", "--subprocesses", "--rate", str(rate), "--format", fmt]
+        spy_log = record_warm_build(argv, env, [*record, "-o", os.fspath(target)])
+        spy_result.unlink(missing_ok=True)
         if not target.exists() or target.stat().st_size == 0:
-            lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
-            raise ProfileError(
-                f"py-spy could not record the build (rc={proc.returncode}): "
-                f"{lines[-1] if lines else 'no output'}"
-            )
-        if proc.returncode != 0:
-            raise ProfileError(
-                f"the build under py-spy failed (rc={proc.returncode}): "
-                f"{(proc.stderr.strip().splitlines() or ['?'])[-1]}"
-            )
+            raise ProfileError(f"py-spy could not record the build: {spy_log}")
     return result
+
+
+def _read_line(stream, deadline: float) -> str:
+    """One line of ``stream`` before ``deadline`` (monotonic), or "" at the deadline / EOF."""
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([stream], [], [], min(left, 1.0))
+        if ready:
+            return stream.readline()
+    return ""
+
+
+def record_warm_build(argv: list[str], env: dict[str, str], record: list[str]) -> str:
+    """Run the runner until it is warm, attach ``record`` (py-spy) to it, let it build, and
+    return py-spy's last output line. Every wait is bounded and says what it waited for."""
+    runner = subprocess.Popen(
+        argv, env=env, cwd=ROOT, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    spy = None
+    try:
+        line = _read_line(runner.stdout, time.monotonic() + WARM_UP_TIMEOUT_S)
+        if line.strip() != WARM:
+            runner.kill()
+            err = [ln for ln in runner.stderr.read().splitlines() if ln.strip()][-1:] or [line]
+            raise ProfileError(f"the runner did not warm up in {WARM_UP_TIMEOUT_S} s: {err[0]}")
+        spy = subprocess.Popen(
+            [*record, "--pid", str(runner.pid)], text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        if "Sampling process" not in _read_line(spy.stdout, time.monotonic() + 30):
+            raise ProfileError("py-spy did not start sampling within 30 s")
+        runner.stdin.write("go\n")
+        runner.stdin.close()
+        rc = runner.wait(timeout=WARM_UP_TIMEOUT_S)
+        if rc != 0:
+            tail = [ln for ln in runner.stderr.read().splitlines() if ln.strip()][-1:] or ["?"]
+            raise ProfileError(f"the build under py-spy failed (rc={rc}): {tail[0]}")
+        out, _ = spy.communicate(timeout=120)
+        lines = [ln for ln in out.splitlines() if ln.strip()]
+        return lines[-1] if lines else "no output"
+    except subprocess.TimeoutExpired as exc:
+        raise ProfileError(f"{exc.cmd[0]} did not finish within {exc.timeout} s") from None
+    finally:
+        for proc in (spy, runner):
+            if proc and proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def profile_spec(spec: str, args: argparse.Namespace, out: Path) -> dict:

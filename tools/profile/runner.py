@@ -27,6 +27,7 @@ import driver
 import scenario_gen
 
 VARIANTS = ("full", *scenario_gen.EDITS)
+WARM = "warm: attach now"
 
 
 def _site(work: Path) -> Path:
@@ -71,15 +72,29 @@ def build(
     workers: int | None,
     cprofile: Path | None,
     result: Path,
+    pause: bool = False,
 ) -> None:
-    """Restore, edit, run one build (profiled if asked), validate, write the result JSON."""
-    site = _restore(work)
-    edit = "noop" if variant == "full" else variant
-    change = scenario_gen.apply_edit(
-        site, edit, batch_pages=batch_pages, salt=f"profile-{os.getpid()}"
-    )
+    """Warm up, then restore, edit, run one build (profiled if asked), validate, write the
+    result JSON.
+
+    The warm-up is the same build untimed: Bengal imports much of itself lazily during a
+    process's first build, which the in-process benchmarks never time (they warm up too).
+    With ``pause`` it prints ``WARM`` after the warm-up and waits for a line on stdin.
+    """
     mode = "full" if variant == "full" else "incremental"
-    runner = driver.Build(site, mode=mode, via="api", workers=workers)
+    edit = "noop" if variant == "full" else variant
+    for attempt in ("warm-up", "profiled"):
+        site = _restore(work)
+        change = scenario_gen.apply_edit(
+            site, edit, batch_pages=batch_pages, salt=f"profile-{os.getpid()}-{attempt}"
+        )
+        runner = driver.Build(site, mode=mode, via="api", workers=workers)
+        if attempt == "warm-up":
+            runner.run()
+            runner.verify(change=change)
+    if pause:  # a profiler attaches now, so that it records the warm build only
+        print(WARM, flush=True)
+        sys.stdin.readline()
     profiler = cProfile.Profile() if cprofile else None
     if profiler:
         profiler.enable()
@@ -110,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--variant", choices=VARIANTS, required=True)
     b.add_argument("--batch-pages", type=int, default=10)
     b.add_argument("--cprofile", type=Path)
+    b.add_argument("--pause-after-warm-up", action="store_true")
     for q in (p, b):
         q.add_argument("--workers", type=int, default=1, help="max_workers; 0: Bengal's default")
     b.add_argument("--result", type=Path, required=True)
@@ -119,7 +135,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.stage == "prepare":
             prepare(args.work, args.kind, args.pages, args.seed, args.variant, workers)
         else:
-            build(args.work, args.variant, args.batch_pages, workers, args.cprofile, args.result)
+            build(
+                args.work,
+                args.variant,
+                args.batch_pages,
+                workers,
+                args.cprofile,
+                args.result,
+                args.pause_after_warm_up,
+            )
     except (driver.BuildFailed, scenario_gen.ScenarioError) as exc:
         print(f"profile_runner: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3

@@ -273,8 +273,10 @@ def _row(
     ) -> Row:
         return Row(name, ref.key, ref.params, family(ref.key), a, b, status, mark, ratio, sig, note)
 
-    if b is None:
-        return row("unchanged", "yellow", note="not measured at head")
+    if b is None:  # a number that disappears is a failure, never "unchanged"
+        if a is None or a.failed:
+            return row("unchanged", "yellow", note="not measured at head")
+        return row("failure", "red", note="vanished at head (measured at base)")
     if b.failed:
         return row(
             "failure", "red", note="also failed at base" if a and a.failed else "newly failing"
@@ -285,6 +287,8 @@ def _row(
         return row("unchanged", "yellow", note="benchmark changed: not comparable")
     if a.failed:
         return row("improvement", "green", note="fixed (failed at base)")
+    if b.skipped and not a.skipped:
+        return row("failure", "red", note="skipped at head (measured at base)")
     if a.skipped or b.skipped:
         return row("unchanged", "yellow", note="skipped (n/a)")
     ratio = b.value / a.value if a.value else (math.inf if b.value else 1.0)
