@@ -3,7 +3,7 @@
 This is the only module that may know how Bengal's CLI, Python API, cache and statistics changed
 over time. It never branches on version numbers: it inspects the installed Bengal (imports,
 ``inspect.signature``, dataclass fields, ``--help`` output), because benchmarks also run on the
-commits between releases. See ``shared/docs/bengal-history.md`` for the eras.
+commits between releases.
 
 Eras (for readers; the code detects features, not eras):
 - CLI: ``bengal build SRC`` → ``bengal site build SRC`` → both → ``bengal build --source SRC``.

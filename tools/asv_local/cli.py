@@ -2,10 +2,10 @@
 
 Why: ``asv.conf.json`` points at Bengal on GitHub, which neither the tests nor firewalled machines
 can reach, and a contributor wants their *own* checkout measured (asv resolves ``main`` and
-``HEAD`` in the repository named by ``repo``: with the GitHub URL, ``HEAD`` would be GitHub's main,
-asv-practice P6). This writes ``asv.local.conf.json`` (``asv.conf.json`` with ``repo`` replaced,
-git-ignored), records a fixed machine identity (P7), pins asv_runner in the benchmark envs (P4)
-and runs asv with that config, passing asv's exit status through (``run``: 2 when a benchmark
+``HEAD`` in the repository named by ``repo``: with the GitHub URL, ``HEAD`` would be GitHub's
+main). This writes ``asv.local.conf.json`` (``asv.conf.json`` with ``repo`` replaced,
+git-ignored), records a fixed machine identity, pins asv_runner in the benchmark envs and runs
+asv with that config, passing asv's exit status through (``run``: 2 when a benchmark
 failed; ``continuous``: 1 on a regression).
 
     # release history from PyPI (built with tools.asv_local.history, cached):
@@ -16,7 +16,7 @@ failed; ``continuous``: 1 on a regression).
     python -m tools.asv_local publish          # reuses the repo of the last asv.local.conf.json
     python -m tools.asv_local preview
 
-``asv setup`` is refused: it exits 1 on success in asv 0.6.6 (P2); ``asv run`` creates the envs.
+``asv setup`` is refused: it exits 1 on success in asv 0.6.6; ``asv run`` creates the envs.
 """
 
 from __future__ import annotations
@@ -109,11 +109,12 @@ def _is_release_history(repo: Path) -> bool:
 
 
 def asv_env() -> dict[str, str]:
-    """The environment for asv: python3.14 must be on PATH (P1); asv_runner pinned (P4)."""
+    """The environment for asv: python3.14 must be on PATH (asv's virtualenv plugin finds
+    interpreters by name); asv_runner pinned."""
     if shutil.which("python3.14") is None:
         raise LocalError(
             "python3.14 is not on PATH: asv's virtualenv plugin needs it "
-            "(run ../shared/tools/ensure-python3.14 or put its directory on PATH)"
+            "(install Python 3.14 with pyenv, uv or your package manager and put it on PATH)"
         )
     env = dict(os.environ)
     env.setdefault("PIP_CONSTRAINT", str(CONSTRAINTS))
