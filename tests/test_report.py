@@ -208,3 +208,27 @@ def test_a_number_that_disappears_at_head_is_a_failure(base, head, status, note)
     ref = head or base
     row = rd._row(ref.name, ref, base, head, 1.1)
     assert (row.status, row.note) == (status, note)
+
+
+def test_cost_sums_asv_durations_per_family(asv_smoke_run) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.report.cost", "--results", str(asv_smoke_run.results),
+         "--commit", asv_smoke_run.head[:8]],
+        cwd=ROOT, text=True, capture_output=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = dict(re.findall(r"^\| ([^|*]+?) \| ([\d.]+) \|", proc.stdout, re.M))
+    # The shared measurements are the largest part of a smoke run of 0.5.1.
+    assert "setup_cache measure.measure_once" in rows, proc.stdout
+    assert max(rows, key=lambda k: float(rows[k])) == "setup_cache measure.measure_once"
+    total = float(re.search(r"\*\*total\*\* \| \*\*([\d.]+)\*\*", proc.stdout).group(1))
+    assert abs(total - sum(map(float, rows.values()))) < 0.05 * len(rows) + 0.1
+
+
+def test_cost_of_an_unknown_commit_is_one_line(asv_smoke_run) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.report.cost", "--results", str(asv_smoke_run.results),
+         "--commit", "deadbeef"],
+        cwd=ROOT, text=True, capture_output=True,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
