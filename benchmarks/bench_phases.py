@@ -6,7 +6,9 @@ skipped (asv shows n/a) instead of failing.
 """
 
 import driver
-from benchmarks.measure import edit_measurement, measure_once
+from benchmarks.measure import edit_measurement, measure_once, measurement
+from benchmarks.profiles import PROFILE
+from benchmarks.sites import site_id
 from benchmarks.timing import SingleMeasurement
 
 
@@ -23,3 +25,21 @@ class Phases(SingleMeasurement):
         return phases[phase]
 
     track_phase_ms.unit = "ms"
+
+
+class ReferencePhases(SingleMeasurement):
+    """The same phases as the CLI prints them for each site's one reference build (eras whose CLI
+    prints no phase times skip): where the time goes as sites grow."""
+
+    setup_cache = staticmethod(measure_once)
+    params = [[site_id(kind, pages) for kind, pages in PROFILE.full_sites], list(driver.PHASES)]
+    param_names = ("site", "phase")
+    version = "1"
+
+    def track_cli_phase_ms(self, cache: dict, site: str, phase: str) -> float:
+        phases = measurement(cache["reference"][site], "phases_ms")
+        if phase not in phases:
+            raise NotImplementedError(f"this Bengal commit's CLI does not print the {phase} phase")
+        return phases[phase]
+
+    track_cli_phase_ms.unit = "ms"
