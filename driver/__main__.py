@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--mode", choices=compat.MODES, default="default")
     p.add_argument("--via", choices=driver.VIAS, default="api")
     p.add_argument("--workers", type=int)
+    p.add_argument("--timeout", type=float, help="seconds; a CLI build is killed after it")
     p.add_argument("--check-incremental", action="store_true")
     p.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -50,7 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     out: dict = {"ok": False, "error": None}
     try:
-        result = driver.build(args.root, mode=args.mode, via=args.via, workers=args.workers)
+        result = driver.build(
+            args.root, mode=args.mode, via=args.via, workers=args.workers, timeout=args.timeout
+        )
         out.update(result.as_dict(), ok=True)
         if args.check_incremental:
             out["incremental_diff"] = driver.incremental_diff(args.root, via=args.via)

@@ -167,7 +167,8 @@ def test_cli_peak_rss_agrees_with_time(bengal_env, tmp_path: Path) -> None:
         pytest.skip("GNU time (/usr/bin/time) is not available and could not be installed")
     python = bengal_env(DEFAULT_VERSIONS[0])
     # The same first build of two identical copies: one by the driver, one under GNU time.
-    ours = build(python, working_copy(TINY, tmp_path / "a"), "full", "cli")["peak_rss_mb"]
+    result = build(python, working_copy(TINY, tmp_path / "a"), "full", "cli")
+    ours, ours_cpu = result["peak_rss_mb"], result["cpu_s"]
     root = working_copy(TINY, tmp_path / "b")
     argv_env = subprocess.run(
         [
@@ -193,6 +194,31 @@ def test_cli_peak_rss_agrees_with_time(bengal_env, tmp_path: Path) -> None:
     )
     theirs = _max_rss_kib(timed.stderr) / 1024
     assert abs(ours - theirs) <= 0.10 * theirs, f"driver {ours} MB vs /usr/bin/time {theirs} MB"
+    cpu = sum(
+        float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", timed.stderr).group(1))
+        for kind in ("User", "System")
+    )
+    # CPU time is work done, far less sensitive to other load than wall time: two builds agree.
+    assert abs(ours_cpu - cpu) <= 0.25 * cpu, f"driver {ours_cpu} s CPU vs /usr/bin/time {cpu} s"
+
+
+def test_cli_build_past_its_timeout_is_killed_and_said(bengal_env, tmp_path: Path) -> None:
+    import psutil
+
+    root = working_copy(TINY, tmp_path / "site")
+    out = run_driver(
+        bengal_env("0.5.1"), "build", str(root), "--mode", "full", "--via", "cli",
+        "--timeout", "1", check=False,
+    )  # fmt: skip
+    assert out["ok"] is False
+    pages = len(driver.load_manifest(root)["pages"])  # every page the site builds, indexes too
+    assert out["error"] == f"did not finish in 1 s at {pages} pages", out["error"]
+    left = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if str(root) in " ".join(p.info["cmdline"] or [])
+    ]
+    assert not left, f"build processes left behind: {[p.info['cmdline'] for p in left]}"
 
 
 def test_install_rejects_unknown_version() -> None:

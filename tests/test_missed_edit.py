@@ -27,7 +27,7 @@ def test_missed_edit_of_0_1_5_is_a_number_on_the_graph(tmp_path: Path) -> None:
              "--history-dir", str(tmp_path / "history"),
              "--config-out", str(tmp_path / "asv.conf.json"),
              "--results-dir", str(tmp_path / "results"), "--html-dir", str(tmp_path / "html"),
-             "--env-dir", str(bengal_history.cache_root() / "asv-env-tests"), *args],
+             "--env-dir", str(bengal_history.cache_root() / "asv-env-missed-edit"), *args],
             cwd=ROOT, capture_output=True, text=True, timeout=1800,
             env={**os.environ, "BENGAL_BENCH_PROFILE": "smoke"},
         )  # fmt: skip
