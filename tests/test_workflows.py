@@ -104,16 +104,43 @@ def test_write_token_for_bengal_only_in_the_comment_workflow() -> None:
     assert "tools.ci.sticky_comment" in runs
 
 
-@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: p.parent.name + "/" + p.stem)
-def test_actions_pinned_and_python_314(path: Path) -> None:
-    text = path.read_text()
-    for ref in re.findall(r"uses:\s*(\S+)", text):
+# A third-party action by full commit SHA (a tag can be moved), its release tag in a comment.
+PINNED = re.compile(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40} # v\d+(\.\d+){0,2}")
+
+
+def unpinned(text: str) -> list[str]:
+    """Every ``uses:`` of ``text`` that is neither a local action nor pinned as PINNED says."""
+    bad = []
+    for ref in re.findall(r"uses:\s*(.+?)\s*$", text, re.M):
         if ref.startswith("./"):
-            assert (ROOT / ref / "action.yml").exists(), ref
-            continue
-        assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+\.\d+\.\d+", ref), f"unpinned action {ref}"
+            if not (ROOT / ref / "action.yml").exists():
+                bad.append(ref)
+        elif not PINNED.fullmatch(ref):
+            bad.append(ref)
+    return bad
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: p.parent.name + "/" + p.stem)
+def test_actions_pinned_to_a_sha_and_python_314(path: Path) -> None:
+    text = path.read_text()
+    assert re.search(r"uses:", text)
+    assert unpinned(text) == [], "pin to a full commit SHA with its tag in a comment"
     for version in re.findall(r"python-version:\s*\"?([\d.]+)", text):
         assert version == "3.14"
+
+
+def test_a_tag_pin_is_refused() -> None:
+    sha = "11bd71901bbe5b1630ceea73d27597364c9af683"
+    assert unpinned(f"- uses: actions/checkout@{sha} # v4.2.2\n") == []
+    for ref in (
+        "actions/checkout@v4.2.2",
+        "actions/checkout@v4",
+        f"actions/checkout@{sha}",  # no tag: nobody can tell which release it is
+        f"actions/checkout@{sha[:12]} # v4.2.2",  # short SHAs can collide
+        "actions/checkout@main # v4.2.2",
+        "./.github/actions/nope",
+    ):
+        assert unpinned(f"  - uses: {ref}\n") == [ref], ref
 
 
 def test_asv_is_pinned_and_caches_are_set_up() -> None:
