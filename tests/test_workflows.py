@@ -99,11 +99,26 @@ def test_write_token_for_bengal_only_in_the_comment_workflow() -> None:
         assert uses_secret == (path.stem == "comment"), path.name
     comment = load(ROOT / ".github" / "workflows" / "comment.yml")
     assert list(comment["on"]) == ["workflow_run"]
-    steps = comment["jobs"]["comment"]["steps"]
-    runs = " ".join(s.get("run", "") for s in steps)
-    # nothing from the compared PR is executed: only this repo's stdlib script reads the artifact
+    job = comment["jobs"]["comment"]
+    runs = " ".join(s.get("run", "") for s in job["steps"])
+    # nothing from the compared PR is executed: only this repo's stdlib scripts read the artifacts
     assert "pip install" not in runs and "tools.asv_local" not in runs
-    assert "tools.ci.sticky_comment" in runs
+    assert "python -m tools.ci.comment_gate" in runs
+    downloads = [s for s in job["steps"] if "download-artifact@" in s.get("uses", "")]
+    assert {s["with"]["name"] for s in downloads} == {"compare-meta", "compare-results"}
+    for step in downloads:  # outside the checkout: an artifact cannot replace this repo's code
+        assert step["with"]["path"].startswith("${{ runner.temp }}/"), step
+        assert step["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+    # the job-level filter names every condition comment_gate.accept_run checks
+    for condition in (
+        "workflow_run.repository.full_name == github.repository",
+        "workflow_run.head_repository.full_name == github.repository",
+        "workflow_run.path == '.github/workflows/compare.yml'",
+        "workflow_run.event == 'workflow_dispatch'",
+        "workflow_run.event == 'repository_dispatch'",
+        "workflow_run.head_branch == github.event.repository.default_branch",
+    ):
+        assert condition in job["if"], condition  # fmt: skip
 
 
 # A third-party action by full commit SHA (a tag can be moved), its release tag in a comment.
@@ -162,7 +177,7 @@ def test_workflows_only_call_scripts_that_exist() -> None:
         assert (ROOT / script).exists(), script
     assert {"tools.asv_local", "tools.ci.commits", "tools.ci.merge_results", "tools.report",
             "tools.profile", "tools.ci.new_regressions", "tools.ci.compare_meta",
-            "tools.ci.verdict"} <= modules  # fmt: skip
+            "tools.ci.verdict", "tools.ci.comment_gate"} <= modules  # fmt: skip
 
 
 def test_asv_exit_codes_are_not_hidden_behind_pipes() -> None:
