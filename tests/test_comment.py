@@ -342,13 +342,17 @@ def test_hostile_results_are_left_out(tiny, tmp_path) -> None:
     other = dict(data, commit_hash="c" * 40)  # a commit compare-meta does not name
     (folder / "other.json").write_text(json.dumps(other))
     (folder / "junk.json").write_text("{not json")
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (folder / "shapes.json").write_text(json.dumps(dict(data, commit_hash=[1], python={})))
+    huge = dict(data, results={"bench_tiny.Work.track_items": [[], [["1"] * 40] * 4]})
+    (folder / "huge.json").write_text(json.dumps(huge))  # 40**4 combinations
     meta = tiny_meta(tiny, "same")
     allowed = comment_body.allowed_benchmarks(tiny.repo / "benchmarks")
     found = comment_body.read_results(results, meta, allowed)
     body = comment_body.render(found, meta, allowed, conclusion="success", verdict="pass",
                                run_url="https://github.com/a/b/actions/runs/1")  # fmt: skip
     assert "evil" not in body and "Mallory" not in body
-    assert found.left_out == 4 and f"4 result entries left out: {comment_body.LEFT_OUT}." in body
+    assert found.left_out == 7 and f"7 result entries left out: {comment_body.LEFT_OUT}." in body
     assert "| `bench_tiny.Work.track_items` | 3 | 3 | 1.00 |" in body
     comment_body.check_body(body, allowed)
 

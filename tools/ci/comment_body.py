@@ -31,6 +31,7 @@ VERDICTS = ("pass", "regression", "failure", "error")
 MAX_FILE_BYTES = 8 * 2**20
 MAX_FILES = 64
 MAX_ROWS = 100  # per python; the run's report has them all
+MAX_COMBOS = 1000  # parameter combinations of one benchmark
 MAX_BODY = 60000  # GitHub refuses comments over 65536 characters
 
 EXPLANATION = (
@@ -134,11 +135,14 @@ def read_results(results_dir: Path, meta: Meta, allowed: dict[str, str]) -> Resu
         data = _load_json(path)
         if not (
             isinstance(data, dict)
-            and data.get("commit_hash") in side_of
-            and data.get("python") in meta.pythons
+            and isinstance(data.get("commit_hash"), str)
+            and data["commit_hash"] in side_of
+            and isinstance(data.get("python"), str)
+            and data["python"] in meta.pythons
             and isinstance(data.get("result_columns"), list)
-            and isinstance(data.get("results"), dict)
+            and all(isinstance(c, str) for c in data["result_columns"])
             and {"result", "params"} <= set(data["result_columns"])
+            and isinstance(data.get("results"), dict)
         ):
             out.left_out += 1
             continue
@@ -161,7 +165,7 @@ def _load_json(path: Path) -> object:
         return None
     try:
         return json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
 
 
@@ -177,6 +181,8 @@ def _entry_rows(
     if not (isinstance(params, list) and all(isinstance(p, list) for p in params)):
         return None
     if not all(isinstance(v, str) and re.fullmatch(PARAM, v) for p in params for v in p):
+        return None
+    if math.prod(len(p) for p in params) > MAX_COMBOS:
         return None
     combos = list(itertools.product(*params)) if params else [()]
     if values is None:  # asv: the benchmark failed as a whole
