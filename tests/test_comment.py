@@ -387,3 +387,8 @@ def test_gate_cli_refuses_in_one_line(tiny, tmp_path) -> None:
         "::error::comment refused: the run was triggered by 'pull_request'; only "
         "workflow_dispatch or repository_dispatch runs are trusted\n"
     )
+
+
+def test_a_missing_record_is_refused(tmp_path) -> None:
+    with pytest.raises(compare_meta.MetaError, match="no compare-meta artifact from trusted-"):
+        compare_meta.load(tmp_path / "compare-meta" / "meta.json")
