@@ -364,6 +364,10 @@ def synthetic(job: dict, on: str = "workflow_dispatch") -> dict:
         ({"permissions": {"contents": "write"},
           "steps": [{"run": "python -m tools.asv_local --repo b continuous A B"}]},
          "workflow_dispatch", "write permission ['contents']"),
+        ({"permissions": {"contents": "write"},
+          "steps": [{"run": "python -m tools.asv_local --repo b \\\n  --pythons 3.14 \\\n"
+                            "  run HASHFILE:h.txt --show-stderr\n"}]},
+         "schedule", "write permission ['contents']"),
         ({"steps": [{"run": "make bench"}, {"uses": f"actions/cache@{SHA}"}]},
          "workflow_dispatch", "saves a cache"),
         ({"steps": [{"uses": f"actions/setup-python@{SHA}", "with": {"cache": "pip"}},
@@ -380,8 +384,8 @@ def synthetic(job: dict, on: str = "workflow_dispatch") -> dict:
         ({"steps": [{"uses": f"actions/checkout@{SHA}"}, {"run": "echo"}]},
          "workflow_dispatch", "does not push with"),
     ],
-    ids=["write", "cache", "pip-cache", "pr-credentials", "secret", "token", "poisoned-restore",
-         "needless-credentials"],
+    ids=["write", "write-multiline", "cache", "pip-cache", "pr-credentials", "secret", "token",
+         "poisoned-restore", "needless-credentials"],
 )  # fmt: skip
 def test_each_rule_catches_its_violation(job: dict, on: str, words: str) -> None:
     found = violations(synthetic(job, on), "j")
