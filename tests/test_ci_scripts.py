@@ -1,6 +1,6 @@
 """The scripts behind the workflows, run for real: listing/sharding, one asv shard per commit of
 a local Bengal history, merging shards into a tree asv publishes, new regressions, the results
-branch, PR ref resolution and the sticky comment body."""
+branch and PR ref resolution. (The PR comment's logic: tests/test_comment.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests import asv_session
-from tools.ci import commits, merge_results, new_regressions, sticky_comment
+from tools.ci import commits, merge_results, new_regressions
 
 
 @pytest.fixture(scope="session")
@@ -227,26 +227,3 @@ def test_bengal_refs_resolves_base_head_and_pr(history, tmp_path) -> None:
     assert proc.stdout.split() == [f"base={history.shas['0.5.1']}", f"head={history.shas['0.1.2']}"]
     assert refs("--pr", "7; rm -rf /").returncode == 2
     assert refs("--base", "v9.9.9", "--head", "main").returncode == 2
-
-
-def test_sticky_comment_body(tmp_path) -> None:
-    body = sticky_comment.compose("| a | b |\n" * 10, "https://example.invalid/run/1")
-    assert body.startswith(sticky_comment.MARKER) and body.rstrip().endswith(
-        "(https://example.invalid/run/1)"
-    )
-    huge = sticky_comment.compose("x" * 100_000)
-    assert len(huge) < 65536 and "truncated" in huge
-    report = tmp_path / "r.md"
-    report.write_text("report")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.ci.sticky_comment", "--repo", "lbliii/bengal", "--pr",
-         "12", "--body", str(report), "--dry-run"],
-        capture_output=True, text=True, cwd=asv_session.ROOT,
-    )  # fmt: skip
-    assert proc.returncode == 0 and "report" in proc.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "tools.ci.sticky_comment", "--repo", "x/y", "--pr", "1 2",
-         "--body", str(report), "--dry-run"],
-        capture_output=True, text=True, cwd=asv_session.ROOT,
-    )  # fmt: skip
-    assert bad.returncode == 2

@@ -15,6 +15,8 @@ failed; ``continuous``: 1 on a regression).
     python -m tools.asv_local --repo ~/src/bengal continuous main HEAD --factor 1.2
     python -m tools.asv_local publish          # reuses the repo of the last asv.local.conf.json
     python -m tools.asv_local preview
+    # a second environment on free-threaded Python, where python3.14t is on PATH
+    python -m tools.asv_local --latest 3 --pythons "3.14 3.14t" run ALL
 
 ``asv setup`` is refused: it exits 1 on success in asv 0.6.6; ``asv run`` creates the envs.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +43,7 @@ CONSTRAINTS = ROOT / "asv-constraints.txt"
 # asv commands that take --machine (and so need the identity registered first).
 MACHINE_COMMANDS = {"run", "continuous", "compare", "show", "dev"}
 REFUSED = {"setup": "asv setup exits 1 on success in asv 0.6.6; `run` creates the envs"}
+PYTHON = re.compile(r"3\.[0-9]{1,2}t?")  # 3.14, or 3.14t: the free-threaded build
 
 
 class LocalError(Exception):
@@ -64,6 +68,7 @@ def write_config(
     html_dir: Path | None = None,
     env_dir: Path | None = None,
     branches: list[str] | None = None,
+    pythons: list[str] | None = None,
 ) -> Path:
     """Write ``asv.conf.json`` with ``repo`` (and optionally the output dirs) replaced.
 
@@ -89,6 +94,8 @@ def write_config(
             conf[key] = str(value.expanduser().resolve())
     if branches:
         conf["branches"] = branches
+    if pythons:
+        conf["pythons"] = pythons
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         "// Written by tools.asv_local from asv.conf.json; do not edit.\n"
@@ -108,14 +115,31 @@ def _is_release_history(repo: Path) -> bool:
     return proc.stdout.strip() == bengal_history.AUTHOR_EMAIL
 
 
-def asv_env() -> dict[str, str]:
-    """The environment for asv: python3.14 must be on PATH (asv's virtualenv plugin finds
+def parse_pythons(value: str) -> list[str]:
+    """``"3.14 3.14t"`` or ``"3.14,3.14t"`` → a list. One argument, so that a CI variable passes
+    through as it is and argparse cannot take the asv command for another python."""
+    pythons = [p for p in re.split(r"[\s,]+", value.strip()) if p]
+    for python in pythons:
+        if not PYTHON.fullmatch(python):
+            raise LocalError(f"--pythons: {python!r} is not a version like 3.14 or 3.14t")
+    if not pythons:
+        raise LocalError("--pythons: no python given")
+    return list(dict.fromkeys(pythons))
+
+
+def asv_env(pythons: list[str] | None = None) -> dict[str, str]:
+    """The environment for asv: each python{version} on PATH (asv's virtualenv plugin finds
     interpreters by name); asv_runner pinned."""
-    if shutil.which("python3.14") is None:
-        raise LocalError(
-            "python3.14 is not on PATH: asv's virtualenv plugin needs it "
-            "(install Python 3.14 with pyenv, uv or your package manager and put it on PATH)"
-        )
+    for python in pythons or ["3.14"]:
+        if shutil.which(f"python{python}") is None:
+            hint = (
+                "install Python 3.14 with pyenv, uv or your package manager and put it on PATH"
+                if python == "3.14"
+                else f"install a {python} interpreter, or leave {python} out of --pythons"
+            )
+            raise LocalError(
+                f"python{python} is not on PATH: asv's virtualenv plugin needs it ({hint})"
+            )
     env = dict(os.environ)
     env.setdefault("PIP_CONSTRAINT", str(CONSTRAINTS))
     return env
@@ -130,7 +154,8 @@ def run_asv(command: str, args: list[str], config: Path, machine: str | None) ->
         argv += ["--machine", machine]
     argv += args
     print("+ asv " + " ".join(argv[3:]), file=sys.stderr, flush=True)
-    return subprocess.run(argv, env=asv_env(), cwd=config.parent).returncode
+    pythons = load_asv_json(config).get("pythons") if command in MACHINE_COMMANDS else None
+    return subprocess.run(argv, env=asv_env(pythons), cwd=config.parent).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html-dir", type=Path)
     parser.add_argument("--env-dir", type=Path)
     parser.add_argument("--branch", action="append", help="branches asv follows (default main)")
+    parser.add_argument(
+        "--pythons",
+        metavar="'X.Y[t] ...'",
+        help="asv environments, one per python, in one argument (default: asv.conf.json's "
+        "3.14); '3.14 3.14t' adds free-threaded Python",
+    )
     parser.add_argument("--machine-preset", default="local", choices=["local", "gha"])
     parser.add_argument(
         "--no-vendor",
@@ -179,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             html_dir=args.html_dir,
             env_dir=args.env_dir,
             branches=args.branch,
+            pythons=parse_pythons(args.pythons) if args.pythons else None,
         )
         ident = machine_id.identity(args.machine_preset)
         if args.command in MACHINE_COMMANDS:

@@ -1,43 +1,33 @@
-"""Post or update ONE benchmark comment on a Bengal pull request.
+"""ONE benchmark comment on a Bengal pull request, edited in place, and only if it is ours.
 
-Why: the compare job runs untrusted PR code and so has no write token; the ``workflow_run``
-workflow that calls this has the token but runs nothing from the PR: it only reads the
-artifact's markdown as text. A hidden marker finds the previous comment, so a PR keeps a single
-comment that is edited in place instead of one per run.
-
-    python -m tools.ci.sticky_comment --repo lbliii/bengal --pr 123 --body report.md \
-        [--run-url URL] [--dry-run]
-
-The token comes from ``$GITHUB_TOKEN``. Stdlib only (urllib): nothing to install in that job.
+Why: a PR should keep a single benchmark comment instead of one per run, found by a hidden marker.
+Anyone can write the marker into a comment, so only a comment whose author is the token's own user
+(``GET /user``) is ever edited; a marked comment by anyone else is left alone and named in a note.
+The body comes from ``tools.ci.comment_body`` (rendered and checked); ``tools.ci.comment_gate``
+decides whether and where to post. Stdlib only (urllib): nothing to install in that job.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import re
-import sys
 import urllib.request
 from collections.abc import Callable
-from pathlib import Path
 
 MARKER = "<!-- bengal-benchmarks:compare -->"
 API = "https://api.github.com"
-MAX_BODY = 60000  # GitHub rejects comments over 65536 characters
+LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
 
 Request = Callable[[str, str, dict | None], object]
 
 
-def compose(report: str, run_url: str = "") -> str:
-    """The comment body: marker, report (trimmed to GitHub's limit), link to the run."""
-    footer = f"\n\n[Workflow run, artifacts and flame graphs]({run_url})" if run_url else ""
-    if len(report) > MAX_BODY:
-        report = report[:MAX_BODY] + "\n\n… (truncated; the full report is in the artifact)"
-    return f"{MARKER}\n{report.strip()}{footer}\n"
+class CommentError(Exception):
+    """An API answer that is not what GitHub documents: one line."""
 
 
 def github_request(token: str) -> Request:
+    """``request(method, url, payload)`` → the decoded JSON answer, authenticated by ``token``."""
+
     def request(method: str, url: str, payload: dict | None) -> object:
         data = json.dumps(payload).encode() if payload is not None else None
         req = urllib.request.Request(url, data=data, method=method)
@@ -50,50 +40,53 @@ def github_request(token: str) -> Request:
     return request
 
 
-def upsert(request: Request, repo: str, pr: int, body: str) -> str:
-    """Edit the comment carrying ``MARKER`` if there is one, else create it; returns its URL."""
-    page = 1
-    while True:
+def token_login(request: Request) -> str:
+    """The login of the token's own user: the only author whose comment is edited."""
+    user = request("GET", f"{API}/user", None)
+    login = user.get("login") if isinstance(user, dict) else None
+    if not (isinstance(login, str) and LOGIN.fullmatch(login)):
+        raise CommentError(f"GET /user did not name a user (got {str(user)[:80]!r})")
+    return login
+
+
+def own_comment(comments: list[dict], login: str) -> tuple[int | None, list[str]]:
+    """The id of the first comment that starts with MARKER and was written by ``login`` (None:
+    create one), and a note for each marked comment by anyone else, which is not edited."""
+    notes = []
+    for comment in comments:
+        if not str(comment.get("body") or "").startswith(MARKER):
+            continue
+        author = (comment.get("user") or {}).get("login")
+        if author != login:
+            notes.append(
+                f"comment {comment.get('id')} carries the marker but was written by "
+                f"{author!r}, not {login!r}: not edited"
+            )
+            continue
+        return int(comment["id"]), notes
+    return None, notes
+
+
+def comments(request: Request, repo: str, pr: int) -> list[dict]:
+    """Every comment of the pull request (GitHub pages them by 100)."""
+    found: list[dict] = []
+    for page in range(1, 101):
         url = f"{API}/repos/{repo}/issues/{pr}/comments?per_page=100&page={page}"
-        comments = request("GET", url, None)
-        assert isinstance(comments, list)
-        for comment in comments:
-            if MARKER in (comment.get("body") or ""):
-                edit = f"{API}/repos/{repo}/issues/comments/{comment['id']}"
-                done = request("PATCH", edit, {"body": body})
-                return done["html_url"]  # type: ignore[index]
-        if len(comments) < 100:
+        batch = request("GET", url, None)
+        if not isinstance(batch, list):
+            raise CommentError(f"listing the comments of #{pr} did not return a list")
+        found += [c for c in batch if isinstance(c, dict)]
+        if len(batch) < 100:
             break
-        page += 1
-    done = request("POST", f"{API}/repos/{repo}/issues/{pr}/comments", {"body": body})
-    return done["html_url"]  # type: ignore[index]
+    return found
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.ci.sticky_comment", description=__doc__)
-    parser.add_argument("--repo", required=True, help="owner/name of the pull request's repo")
-    parser.add_argument("--pr", required=True)
-    parser.add_argument("--body", type=Path, required=True, help="markdown file")
-    parser.add_argument("--run-url", default="")
-    parser.add_argument("--dry-run", action="store_true", help="print the body, post nothing")
-    args = parser.parse_args(argv)
-    if not args.pr.isdigit():
-        print(f"error: --pr must be a number, got {args.pr!r}", file=sys.stderr)
-        return 2
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", args.repo):
-        print(f"error: --repo must be owner/name, got {args.repo!r}", file=sys.stderr)
-        return 2
-    body = compose(args.body.read_text(), args.run_url)
-    if args.dry_run:
-        sys.stdout.write(body)
-        return 0
-    token = os.environ.get("GITHUB_TOKEN")
-    if not token:
-        print("error: GITHUB_TOKEN is not set", file=sys.stderr)
-        return 2
-    print(upsert(github_request(token), args.repo, int(args.pr), body))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def upsert(request: Request, repo: str, pr: int, body: str, login: str) -> tuple[str, list[str]]:
+    """Edit our marked comment, else create one: (its URL, notes on others' marked comments)."""
+    comment_id, notes = own_comment(comments(request, repo, pr), login)
+    if comment_id is None:
+        done = request("POST", f"{API}/repos/{repo}/issues/{pr}/comments", {"body": body})
+    else:
+        done = request("PATCH", f"{API}/repos/{repo}/issues/comments/{comment_id}", {"body": body})
+    url = done.get("html_url") if isinstance(done, dict) else None
+    return str(url), notes

@@ -164,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="asv config whose regressions_thresholds set per-benchmark factors",
     )
     parser.add_argument("--factor", type=float, help="one factor for every benchmark instead")
+    parser.add_argument("--python", help="only this asv environment's python (e.g. 3.14t)")
     parser.add_argument("--site-url", help="published asv site, for links to each graph")
     parser.add_argument(
         "--html-history",
@@ -176,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         repo = args.repo or _default_repo()
-        rs = rd.load(args.results, args.machine, args.conf, repo)
+        rs = rd.load(args.results, args.machine, args.conf, repo, args.python)
         if args.html_history and args.format == "html":
             base = rs.commit(args.base, repo) if args.base else rs.commits[0]
             head = rs.commit(args.head, repo) if args.head else rs.commits[-1]

@@ -168,8 +168,12 @@ def load(
     machine: str | None = None,
     conf: Path | None = None,
     repo: Path | None = None,
+    python: str | None = None,
 ) -> ResultSet:
-    """Load every result of one machine with asv's own loader; ReportError on bad input."""
+    """Load every result of one machine with asv's own loader; ReportError on bad input.
+
+    ``python`` keeps one environment's results (e.g. ``3.14t``): a commit measured on two
+    pythons has one result file per python, and the two series must not be mixed."""
     if not (results_dir / "benchmarks.json").is_file():
         raise ReportError(f"{results_dir} is not an asv results folder (no benchmarks.json)")
     known = machines(results_dir)
@@ -192,13 +196,22 @@ def load(
         thresholds = util.load_json(str(conf), js_comments=True).get("regressions_thresholds", {})
     tags = _tags(repo)
     by_sha: dict[str, Commit] = {}
+    pythons: set[str] = set()
     for result in iter_results_for_machine(str(results_dir), machine):
+        pythons.add(str(result.params.get("python")))
+        if python is not None and result.params.get("python") != python:
+            continue
         sha = result.commit_hash
         tag = tags.get(sha)
         commit = by_sha.setdefault(
             sha, Commit(sha, result.date or 0, f"{sha[:8]} ({tag})" if tag else sha[:8])
         )
         commit.measurements.update(_measurements(result, benchmarks))
+    if not by_sha and python is not None and pythons:
+        raise ReportError(
+            f"no results for python {python!r} on machine {machine!r} "
+            f"(results exist for: {', '.join(sorted(pythons))})"
+        )
     if not by_sha:
         raise ReportError(f"no results for machine {machine!r} in {results_dir}")
     commits = sorted(by_sha.values(), key=lambda c: (c.date_ms, c.sha))

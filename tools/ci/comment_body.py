@@ -1,0 +1,353 @@
+"""The PR comment's body, rendered by this repository's code from asv's results JSON.
+
+Why: the compare job that wrote the results ran the pull request's code, so every byte of its
+artifact may be hostile. Only what this suite defines reaches the comment: benchmark names from an
+allow-list read out of ``benchmarks/`` (parsed, never imported), parameter values shaped like this
+suite's (short words and numbers), values that are numbers, commits that compare-meta names.
+Anything else is left out and counted. ``check_body`` then accepts only lines this renderer
+writes, so no free text (the compare job's markdown, a link, a mention) can be posted.
+
+Stdlib only: the comment job installs nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.ci.compare_meta import Meta
+from tools.ci.sticky_comment import MARKER
+
+PREFIXES = ("time_", "timeraw_", "mem_", "peakmem_", "track_")
+# asv stores parameter values as reprs: this suite's are short strings and numbers.
+PARAM = r"'[A-Za-z0-9_.-]{1,40}'|-?[0-9]{1,9}(?:\.[0-9]{1,6})?|None|True|False"
+UNIT = re.compile(r"[A-Za-z/%]{1,12}")
+VERDICTS = ("pass", "regression", "failure", "error")
+MAX_FILE_BYTES = 8 * 2**20
+MAX_FILES = 64
+MAX_ROWS = 100  # per python; the run's report has them all
+MAX_COMBOS = 1000  # parameter combinations of one benchmark
+MAX_BODY = 60000  # GitHub refuses comments over 65536 characters
+
+EXPLANATION = (
+    "Values are asv's medians on one runner; the verdict (asv's significance test, each "
+    "benchmark's threshold and direction) and the full report are in the workflow run."
+)
+TABLE_HEAD = "| benchmark | base | head | head / base |"
+TABLE_RULE = "|---|---:|---:|---:|"
+LEFT_OUT = "not this suite's benchmarks, commits or pythons, or malformed"
+
+
+class BodyError(Exception):
+    """The body, or what it would be made of, is not what this renderer writes: one line."""
+
+
+# --- the allow-list ----------------------------------------------------------------------------
+
+
+def allowed_benchmarks(bench_dir: Path) -> dict[str, str]:
+    """``{asv name: unit}`` for every benchmark of the suite in ``bench_dir``.
+
+    asv names a benchmark ``module.Class.method`` (``module.function`` at module level), counting
+    inherited methods and skipping names that start with ``_``; a ``method.unit = "..."`` line sets
+    a ``track_``'s unit.
+    """
+    modules = {p.stem: ast.parse(p.read_text()) for p in sorted(bench_dir.glob("*.py"))}
+    classes = {
+        node.name: node
+        for tree in modules.values()
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+    }
+
+    def members(cls: ast.ClassDef, seen: frozenset[str] = frozenset()) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for base in cls.bases:
+            name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
+            if name in classes and name not in seen:
+                found.update(members(classes[name], seen | {cls.name}))
+        found.update(_benchmarks_in(cls.body))
+        return found
+
+    allowed: dict[str, str] = {}
+    for module, tree in modules.items():
+        if module.startswith("_"):
+            continue
+        for name, unit in _benchmarks_in(tree.body).items():
+            allowed[f"{module}.{name}"] = unit
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                for name, unit in members(node).items():
+                    allowed[f"{module}.{node.name}.{name}"] = unit
+    return allowed
+
+
+def _benchmarks_in(body: list[ast.stmt]) -> dict[str, str]:
+    """Benchmark functions defined in ``body`` → their unit ("" when asv's default)."""
+    found = {
+        n.name: "" for n in body if isinstance(n, ast.FunctionDef) and n.name.startswith(PREFIXES)
+    }
+    for n in body:
+        if (
+            isinstance(n, ast.Assign)
+            and len(n.targets) == 1
+            and isinstance(target := n.targets[0], ast.Attribute)
+            and target.attr == "unit"
+            and isinstance(target.value, ast.Name)
+            and target.value.id in found
+            and isinstance(n.value, ast.Constant)
+            and isinstance(n.value.value, str)
+            and UNIT.fullmatch(n.value.value)
+        ):
+            found[target.value.id] = n.value.value
+    return found
+
+
+# --- reading the artifact ----------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    """What the artifact's results say, reduced to allowed names and numbers."""
+
+    # (python, "name(params)") -> {"base": value, "head": value}; value None = failed
+    values: dict[tuple[str, str], dict[str, float | None]] = field(default_factory=dict)
+    left_out: int = 0  # result entries or files that were not this suite's, or malformed
+    commits: set[str] = field(default_factory=set)  # which of base/head have results
+
+
+def read_results(results_dir: Path, meta: Meta, allowed: dict[str, str]) -> Results:
+    """asv's result files under ``results_dir/asv/<machine>/``, kept only where they are
+    this suite's benchmarks at compare-meta's commits and pythons."""
+    out = Results()
+    folder = results_dir / "asv" / meta.machine
+    files = sorted(p for p in folder.glob("*.json") if p.name != "machine.json")
+    if len(files) > MAX_FILES:
+        out.left_out += len(files) - MAX_FILES
+        files = files[:MAX_FILES]
+    side_of = {meta.base: "base", meta.head: "head"}
+    for path in files:
+        data = _load_json(path)
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("commit_hash"), str)
+            and data["commit_hash"] in side_of
+            and isinstance(data.get("python"), str)
+            and data["python"] in meta.pythons
+            and isinstance(data.get("result_columns"), list)
+            and all(isinstance(c, str) for c in data["result_columns"])
+            and {"result", "params"} <= set(data["result_columns"])
+            and isinstance(data.get("results"), dict)
+        ):
+            out.left_out += 1
+            continue
+        side, python = side_of[data["commit_hash"]], data["python"]
+        columns = data["result_columns"]
+        i_result, i_params = columns.index("result"), columns.index("params")
+        for key, entry in data["results"].items():
+            rows = _entry_rows(key, entry, i_result, i_params, allowed)
+            if rows is None:
+                out.left_out += 1
+                continue
+            for name, value in rows:
+                out.values.setdefault((python, name), {})[side] = value
+            out.commits.add(side)
+    return out
+
+
+def _load_json(path: Path) -> object:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+
+
+def _entry_rows(
+    key: object, entry: object, i_result: int, i_params: int, allowed: dict[str, str]
+) -> list[tuple[str, float | None]] | None:
+    """One benchmark's ``(display name, value)`` per parameter combination; None if not ours."""
+    if not (isinstance(key, str) and key in allowed and isinstance(entry, list)):
+        return None
+    if len(entry) <= max(i_result, i_params):
+        return None
+    values, params = entry[i_result], entry[i_params]
+    if not (isinstance(params, list) and all(isinstance(p, list) for p in params)):
+        return None
+    if not all(isinstance(v, str) and re.fullmatch(PARAM, v) for p in params for v in p):
+        return None
+    if math.prod(len(p) for p in params) > MAX_COMBOS:
+        return None
+    combos = list(itertools.product(*params)) if params else [()]
+    if values is None:  # asv: the benchmark failed as a whole
+        values = [None] * len(combos)
+    if not isinstance(values, list) or len(values) != len(combos):
+        return None
+    rows = []
+    for combo, value in zip(combos, values, strict=True):
+        if value is not None and not _is_number(value):
+            return None
+        name = f"{key}({', '.join(combo)})" if combo else key
+        rows.append((name, None if value is None else float(value)))
+    return rows
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) or math.isnan(value)  # NaN: asv's "skipped"
+
+
+def read_verdict(results_dir: Path) -> str | None:
+    """The verdict kind the compare job recorded, if it is one of VERDICTS."""
+    data = _load_json(path) if (path := results_dir / "verdict.json").is_file() else None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if kind in VERDICTS else None
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def headline(conclusion: str, verdict: str | None) -> str:
+    """The verdict word: the compare job's, when it agrees with the run's conclusion (which
+    GitHub sets: the job fails exactly when the verdict is not pass)."""
+    if verdict is not None and (verdict == "pass") == (conclusion == "success"):
+        return verdict
+    return "no verdict"
+
+
+def render(
+    results: Results,
+    meta: Meta,
+    allowed: dict[str, str],
+    *,
+    conclusion: str,
+    verdict: str | None,
+    run_url: str,
+) -> str:
+    """The whole comment: marker, verdict, commits and run link, one table per python."""
+    word = headline(conclusion, verdict)
+    mark = {"pass": "🟢", "no verdict": "⚪"}.get(word, "🔴")
+    lines = [
+        MARKER,
+        f"## {mark} Bengal benchmarks: {word}",
+        "",
+        f"`{meta.base[:8]}` → `{meta.head[:8]}` · [workflow run]({run_url})",
+        "",
+        EXPLANATION,
+    ]
+    missing = {"base", "head"} - results.commits
+    if missing:
+        which = "either" if len(missing) == 2 else f"the {missing.pop()}"
+        lines += ["", f"No results for {which} commit."]
+    for python in meta.pythons:
+        rows = [(name, v) for (py, name), v in results.values.items() if py == python]
+        if not rows:
+            continue
+        rows.sort(key=lambda r: (_order(r[1]), r[0]))
+        lines += ["", f"### Python {python}", "", TABLE_HEAD, TABLE_RULE]
+        for name, sides in rows[:MAX_ROWS]:
+            unit = allowed[name.split("(", 1)[0]]
+            base, head = sides.get("base", ...), sides.get("head", ...)
+            lines.append(
+                f"| `{name}` | {_value(name, base, unit)} | {_value(name, head, unit)} "
+                f"| {_ratio(base, head)} |"
+            )
+        if len(rows) > MAX_ROWS:
+            lines.append(f"… and {len(rows) - MAX_ROWS} more rows in the run's report.")
+    if results.left_out:
+        n = results.left_out
+        lines += ["", f"{n} result {'entry' if n == 1 else 'entries'} left out: {LEFT_OUT}."]
+    return "\n".join(lines) + "\n"
+
+
+def _order(sides: dict) -> tuple[int, float]:
+    """Failures first, then the largest head/base ratio."""
+    base, head = sides.get("base"), sides.get("head")
+    if head is None and "head" in sides:
+        return (0, 0.0)
+    ratio = _ratio_value(base, head)
+    return (1, -ratio if ratio is not None else 0.0)
+
+
+def _ratio_value(base: object, head: object) -> float | None:
+    if not (isinstance(base, float) and isinstance(head, float)) or not base:
+        return None
+    ratio = head / base
+    return ratio if math.isfinite(ratio) else None
+
+
+def _ratio(base: object, head: object) -> str:
+    ratio = _ratio_value(base, head)
+    return "n/a" if ratio is None else f"{ratio:.2f}"
+
+
+def _value(name: str, value: object, unit: str) -> str:
+    if value is ...:
+        return "—"
+    if value is None:
+        return "failed"
+    assert isinstance(value, float)
+    if math.isnan(value):
+        return "n/a"
+    leaf = name.split("(", 1)[0].rsplit(".", 1)[-1]
+    if leaf.startswith(("time_", "timeraw_")):
+        scales = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
+    elif leaf.startswith(("peakmem_", "mem_")):
+        scales = ((1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1.0, "B"))
+    else:
+        return f"{value:.4g}" + (f" {unit}" if unit else "")
+    for scale, suffix in scales:
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {suffix}"
+    return f"{value / scales[-1][0]:.3g} {scales[-1][1]}"
+
+
+# --- the gate on the text ----------------------------------------------------------------------
+
+NUMBER = r"-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"
+VALUE = rf"(?:failed|n/a|—|{NUMBER}(?: (?:s|ms|µs|ns|GB|MB|kB|B|[A-Za-z/%]{{1,12}}))?)"
+ROW = re.compile(
+    rf"\| `(?P<key>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){{1,2}})"
+    rf"(?:\((?P<params>(?:{PARAM})(?:, (?:{PARAM}))*)\))?` "
+    rf"\| {VALUE} \| {VALUE} \| (?:n/a|{NUMBER}) \|"
+)
+FIXED = [
+    re.compile(re.escape(line))
+    for line in (MARKER, "", EXPLANATION, TABLE_HEAD, TABLE_RULE)
+] + [
+    re.compile(r"## (?:🟢|🔴|⚪) Bengal benchmarks: (?:pass|regression|failure|error|no verdict)"),
+    re.compile(
+        r"`[0-9a-f]{8}` → `[0-9a-f]{8}` · \[workflow run\]"
+        r"\(https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/actions/runs/[0-9]+\)"
+    ),
+    re.compile(r"No results for (?:either|the base|the head) commit\."),
+    re.compile(r"### Python 3\.[0-9]{1,2}t?"),
+    re.compile(r"… and [0-9]+ more rows in the run's report\."),
+    re.compile(rf"[0-9]+ result (?:entry|entries) left out: {re.escape(LEFT_OUT)}\."),
+]  # fmt: skip
+
+
+def check_body(body: str, allowed: dict[str, str]) -> None:
+    """BodyError unless every line is one this renderer writes, naming allowed benchmarks."""
+    if len(body) > MAX_BODY:
+        raise BodyError(f"the body has {len(body)} characters, over {MAX_BODY}")
+    lines = body.split("\n")
+    if lines[0] != MARKER or lines[-1] != "":
+        raise BodyError("the body does not start with the marker line and end with a newline")
+    for number, line in enumerate(lines[:-1], 1):
+        row = ROW.fullmatch(line)
+        if row:
+            if row["key"] not in allowed:
+                raise BodyError(
+                    f"line {number} names {row['key']!r}, not a benchmark of this suite"
+                )
+            continue
+        if not any(rx.fullmatch(line) for rx in FIXED):
+            raise BodyError(f"line {number} is not one the renderer writes: {line[:80]!r}")

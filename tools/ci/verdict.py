@@ -1,0 +1,116 @@
+"""The compare job's verdict, from two exit statuses: ``asv continuous`` and ``tools.report``.
+
+Why: the verdict must not come from grepping logs, and it must say which tool failed and why.
+asv 0.6.6's ``continuous`` exits 0 (nothing worse), 1 (worse by its one factor, lower is better;
+also any asv error) or 2 (a benchmark failed or timed out at either commit: asv then stops before
+comparing). ``tools.report --fail-on regression`` exits 0, 1 (a regression or failure, with each
+benchmark's own threshold and direction) or 2 (it could not compare the two commits). The factor,
+when one was given, went to both.
+
+    python -m tools.ci.verdict --asv-rc 0 --report-rc 1 [--factor 1.2] [--summary FILE]
+        [--json FILE] [--github-output]
+
+Exit status 0 for ``pass``, 1 for ``regression``, ``failure`` and ``error``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+KINDS = ("pass", "regression", "failure", "error")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # one of KINDS
+    reason: str  # one line: which tool said what
+
+
+def decide(asv_rc: int, report_rc: int) -> Verdict:
+    """The verdict for asv continuous's and tools.report's exit statuses."""
+    if asv_rc not in (0, 1, 2):
+        return Verdict("error", f"asv continuous exited {asv_rc}: asv itself failed (see its log)")
+    if report_rc not in (0, 1):
+        who = "asv continuous exited 1 and " if asv_rc == 1 else ""
+        return Verdict(
+            "error",
+            f"{who}tools.report exited {report_rc}: it could not compare the two commits "
+            "(no results for one of them?)",
+        )
+    if asv_rc == 2:
+        where = "" if report_rc == 1 else " at the base commit only (tools.report: fixed at head)"
+        return Verdict(
+            "failure", f"asv continuous exited 2: a benchmark failed or timed out{where}"
+        )
+    if report_rc == 1:
+        return Verdict(
+            "regression",
+            "tools.report exited 1: a benchmark regressed beyond its threshold "
+            f"(asv continuous exited {asv_rc})",
+        )
+    if asv_rc == 1:
+        return Verdict(
+            "pass",
+            "asv continuous exited 1 (one factor, lower is better) but tools.report, which "
+            "knows each benchmark's threshold and direction, found no regression",
+        )
+    return Verdict("pass", "asv continuous and tools.report both exited 0")
+
+
+def summary(verdict: Verdict, asv_rc: int, report_rc: int, factor: str) -> str:
+    """Markdown for the job summary: the verdict, both statuses, the thresholds used."""
+    mark = "🟢" if verdict.kind == "pass" else "🔴"
+    thresholds = (
+        f"factor {factor} for every benchmark (asv continuous --factor, tools.report --factor)"
+        if factor
+        else "per benchmark family (`regressions_thresholds` in asv.conf.json)"
+    )
+    return (
+        f"## {mark} Verdict: {verdict.kind}\n\n{verdict.reason}.\n\n"
+        f"- `asv continuous`: exit {asv_rc}\n"
+        f"- `tools.report --fail-on regression`: exit {report_rc}\n"
+        f"- thresholds: {thresholds}\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.ci.verdict", description=__doc__)
+    parser.add_argument("--asv-rc", required=True, help="exit status of asv continuous")
+    parser.add_argument("--report-rc", required=True, help="exit status of tools.report")
+    parser.add_argument("--factor", default="", help="the factor given to both, if any")
+    parser.add_argument("--summary", type=Path, help="append the markdown summary here")
+    parser.add_argument("--json", type=Path, help="write {kind, reason, asv_rc, report_rc}")
+    parser.add_argument("--github-output", action="store_true", help="verdict=KIND")
+    args = parser.parse_args(argv)
+    for flag, value in (("--asv-rc", args.asv_rc), ("--report-rc", args.report_rc)):
+        if not value.isdigit():
+            parser.error(f"{flag} must be an exit status (0-255), got {value!r}")
+    asv_rc, report_rc = int(args.asv_rc), int(args.report_rc)
+    verdict = decide(asv_rc, report_rc)
+    print(f"verdict: {verdict.kind}: {verdict.reason}")
+    if verdict.kind != "pass":
+        print(f"::error::{verdict.kind}: {verdict.reason}")
+    if args.summary:
+        with args.summary.open("a") as fh:
+            fh.write(summary(verdict, asv_rc, report_rc, args.factor))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        record = {**asdict(verdict), "asv_rc": asv_rc, "report_rc": report_rc}
+        args.json.write_text(json.dumps(record) + "\n")
+    if args.github_output:
+        target = os.environ.get("GITHUB_OUTPUT")
+        if not target:
+            print("error: --github-output but $GITHUB_OUTPUT is not set", file=sys.stderr)
+            return 2
+        with open(target, "a") as fh:
+            fh.write(f"verdict={verdict.kind}\n")
+    return 0 if verdict.kind == "pass" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
