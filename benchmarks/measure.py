@@ -154,7 +154,7 @@ def _measure_edit(edit: str, *, mode: str, via: str) -> dict:
     try:
         build, change = edit_and_prepare(edit, mode=mode, via=via)
         build.run()
-        rebuild = build.verify()  # valid pages; whether they carry the edit is judged below
+        rebuild = build.verify(change, judge_edit=False)  # the edit is judged below
         m: dict = {"rebuilt_pages": rebuild.html_written, "full_rebuild": rebuild.full_rebuild}
         if edit == "config":  # Bengal 0.1.0 kept rebuilding everything after a config change
             noop = driver.build(build.root, mode=mode, via=via)
