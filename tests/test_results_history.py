@@ -308,6 +308,26 @@ def test_a_failed_or_timed_out_commit_is_not_selected_again(tiny, monkeypatch) -
     assert c1 not in record[name] and c0 in record[name]
 
 
+def test_a_signalled_loop_stops_its_benchmark_and_says_so(tiny, monkeypatch) -> None:
+    """A step timeout signals the loop: the commit is marked interrupted (not failed: it is
+    retried) and the benchmark, in a process group of its own, is stopped with it."""
+    name = register(tiny, "nightly", monkeypatch)
+    pidfile = tiny.base / "bench.pid"
+    run = tiny.base / "run"
+    proc = bench_commits(tiny, run, name, tiny.commits[:2], TINY_SLEEP="90",
+                         TINY_PIDFILE=str(pidfile))  # fmt: skip
+    deadline = time.monotonic() + 90
+    while not pidfile.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert pidfile.exists(), proc.stdout.read() if proc.stdout else ""
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 1
+    states = [c["state"] for c in json.loads((run / "status.json").read_text())["commits"]]
+    assert states == ["interrupted", "pending"]
+    assert not running(int(pidfile.read_text()))
+    assert failed_commits.update({}, json.loads((run / "status.json").read_text()), None, "r") == []
+
+
 def test_concurrent_stores_both_land(tiny, monkeypatch) -> None:
     """A nightly and a backfill storing at once: the one origin rejects redoes its merge on the
     new tip, so neither is lost (no concurrency group that could cancel a pending store)."""
