@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests import asv_session
-from tools.ci import commits, merge_results, new_regressions
+from tools.ci import commits, machine, merge_results, new_regressions
+
+# The asv machine the shards ran on: the fixed name with the profile (tools.ci.machine).
+PROFILE = asv_session.env()["BENGAL_BENCH_PROFILE"]
+MACHINE = machine.profile_machine(asv_session.MACHINE, PROFILE)
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +116,7 @@ def test_each_shard_ran_one_commit_with_real_asv(shards, history) -> None:
     assert len(shards.runs) == 2
     for run, version in zip(shards.runs, asv_session.VERSIONS, strict=True):
         assert run.returncode == 0, run.log[-3000:]
-        files = [p for p in (run.results / asv_session.MACHINE).glob("*.json")
+        files = [p for p in (run.results / MACHINE).glob("*.json")
                  if p.name != "machine.json"]  # fmt: skip
         assert len(files) == 1, files
         data = json.loads(files[0].read_text())
@@ -120,8 +124,9 @@ def test_each_shard_ran_one_commit_with_real_asv(shards, history) -> None:
         (name,) = [k for k in data["results"] if "ImportTime" in k]
         (value,) = data["results"][name][0]  # column "result": one value per param combination
         assert isinstance(value, float) and 0.01 < value < 30, value  # seconds to import Bengal
-        machine = json.loads((run.results / asv_session.MACHINE / "machine.json").read_text())
-        assert machine["machine"] == asv_session.MACHINE and machine["arch"]
+        ident = json.loads((run.results / MACHINE / "machine.json").read_text())
+        assert ident["machine"] == MACHINE and ident["profile"] == PROFILE and ident["arch"]
+        assert data["params"]["profile"] == PROFILE  # in every result: merge_results checks it
 
 
 def test_merged_shards_publish_with_both_commits(history) -> None:
@@ -140,7 +145,7 @@ def test_merged_shards_publish_with_both_commits(history) -> None:
 
 def test_merge_unites_benchmarks_of_the_same_commit(shards, tmp_path) -> None:
     src = shards.runs[0].results
-    (result_file,) = [p for p in (src / asv_session.MACHINE).glob("*.json")
+    (result_file,) = [p for p in (src / MACHINE).glob("*.json")
                       if p.name != "machine.json"]  # fmt: skip
     original = json.loads(result_file.read_text())
     # a second tree that re-ran the same commit with another benchmark only
@@ -148,11 +153,11 @@ def test_merge_unites_benchmarks_of_the_same_commit(shards, tmp_path) -> None:
     merge_results.merge_tree(src, other)
     rerun = json.loads(result_file.read_text())
     rerun["results"] = {"bench_x.other": rerun["results"][next(iter(rerun["results"]))]}
-    (other / asv_session.MACHINE / result_file.name).write_text(json.dumps(rerun))
+    (other / MACHINE / result_file.name).write_text(json.dumps(rerun))
     out = tmp_path / "out"
     merge_results.merge_tree(src, out)
     merge_results.merge_tree(other, out)
-    merged = json.loads((out / asv_session.MACHINE / result_file.name).read_text())
+    merged = json.loads((out / MACHINE / result_file.name).read_text())
     assert set(merged["results"]) == set(original["results"]) | {"bench_x.other"}
     with pytest.raises(merge_results.MergeError):
         merge_results.merge_tree(tmp_path / "nope", out)

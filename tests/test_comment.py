@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import tiny_asv
+from tests import tiny_asv_pairs as tiny_asv
 from tools.ci import comment_body, comment_gate, compare_meta, sticky_comment
 
 ROOT = Path(__file__).resolve().parents[1]

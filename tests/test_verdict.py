@@ -1,7 +1,7 @@
 """The compare job's verdict step, run on real asv results of a tiny throwaway project.
 
-``tests/tiny_asv.py`` measures four commits with asv 0.6.6: a base, a clean change, a five times
-slower one and one where a benchmark raises. ``tools.report`` compares each pair with
+``tests/tiny_asv_pairs.py`` measures four commits with asv 0.6.6: a base, a clean change, a five
+times slower one and one where a benchmark raises. ``tools.report`` compares each pair with
 ``--fail-on regression``, as the compare job does; then the verdict step of
 ``.github/workflows/compare.yml`` runs as written, on those exit statuses.
 
@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests import tiny_asv
-from tests.tiny_asv import MACHINE, Tiny
+from tests import tiny_asv_pairs as tiny_asv
+from tests.tiny_asv_pairs import MACHINE, Tiny
 from tools.ci import verdict
 
 ROOT = Path(__file__).resolve().parents[1]

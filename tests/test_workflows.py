@@ -175,7 +175,7 @@ def test_workflows_only_call_scripts_that_exist() -> None:
         assert importlib.util.find_spec(mod) is not None, mod
     for script in re.findall(r"(tools/ci/[\w.]+\.sh)", text):
         assert (ROOT / script).exists(), script
-    assert {"tools.asv_local", "tools.ci.commits", "tools.ci.merge_results", "tools.report",
+    assert {"tools.asv_local", "tools.ci.commits", "tools.ci.store_results", "tools.report",
             "tools.profile", "tools.ci.new_regressions", "tools.ci.compare_meta",
             "tools.ci.verdict", "tools.ci.comment_gate"} <= modules  # fmt: skip
 
@@ -320,17 +320,11 @@ def violations(wf: dict, name: str) -> list[str]:
     return found
 
 
-# Jobs of nightly.yml and backfill.yml that another branch moves across the boundary.
-HISTORY_XFAIL = pytest.mark.xfail(
-    reason="nightly/backfill: fixed on the results-history branch", strict=False
-)
-KNOWN = {("nightly", "bench"), ("backfill", "merge")}
 JOBS = [
-    pytest.param(path, job, id=f"{path.stem}/{job}",
-                 marks=[HISTORY_XFAIL] if (path.stem, job) in KNOWN else [])
+    pytest.param(path, job, id=f"{path.stem}/{job}")
     for path in WORKFLOWS
     for job in load(path)["jobs"]
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("path,job", JOBS)

@@ -1,129 +1,129 @@
-"""A tiny throwaway asv project with real asv results, shared by the tests of the CI scripts.
+"""A throwaway project, benchmark suite and git remotes for real asv runs that take seconds.
 
-A local git repository holds a one-function package and a two-benchmark asv suite; its commits:
-``a`` (the base), ``same`` (a comment changed: a clean pair), ``slow`` (``time_work`` five times
-slower: a regressed pair) and ``broken`` (``track_items`` raises: a failed benchmark). asv 0.6.6
-measures each commit in this interpreter (``-E existing``: no environment is built), once per
-process (about 15 s), in a temporary folder.
+Why: the results-history tests need real asv results, real ``asv publish`` output and real pushes,
+but not Bengal; asv runs this suite in the test's own interpreter (``-E existing``), so no
+environment is built. The benchmarks obey ``TINY_SLEEP`` (seconds), ``TINY_FAIL`` (raise) and
+``TINY_PIDFILE`` (write the benchmark process's pid), and their parameters depend on
+``BENGAL_BENCH_PROFILE`` as this suite's do.
 """
 
 from __future__ import annotations
 
-import atexit
-import functools
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-MACHINE = "tiny-asv"
+ROOT = Path(__file__).resolve().parents[1]
 
-PACKAGE = '''"""A package whose speed and health change from commit to commit."""
+BENCHMARKS = """
+import os
 import time
-
-DELAY = {delay}
-
-
-def work():
-    time.sleep(DELAY)
-
-
-def count():
-    {count}
-'''
-BENCHMARKS = """import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package, not installed
-
-import tinypkg
+PROFILE = os.environ.get("BENGAL_BENCH_PROFILE", "pr")
 
 
-class Work:
-    number = 1
-    repeat = 5
-    rounds = 1
-    warmup_time = 0
+def track_slow():
+    if os.environ.get("TINY_PIDFILE"):
+        Path(os.environ["TINY_PIDFILE"]).write_text(str(os.getpid()))
+    if os.environ.get("TINY_FAIL"):
+        raise RuntimeError("tiny: failing on purpose")
+    time.sleep(float(os.environ.get("TINY_SLEEP", "0")))
+    return 1.0
 
-    def time_work(self):
-        tinypkg.work()
 
-    def track_items(self):
-        return tinypkg.count()
+class Sized:
+    params = {"smoke": [4, 8], "nightly": [1000, 5000]}.get(PROFILE, [50])
+
+    def track_size(self, n):
+        if os.environ.get("TINY_FAIL"):
+            raise RuntimeError("tiny: failing on purpose")
+        return n
 """
-CONF = {
-    "version": 1,
-    "project": "tinypkg",
-    "repo": ".",
-    "branches": ["main"],
-    "dvcs": "git",
-    "environment_type": "existing",
-    "benchmark_dir": "benchmarks",
-    "results_dir": ".asv/results",
-    "env_dir": ".asv/env",
-    "html_dir": ".asv/html",
-    "regressions_thresholds": {".*": 0.5},  # factor 1.5: the clean pair stays clean on busy cores
-}
-COMMITS = {  # name: (DELAY, body of count())
-    "a": (0.05, "return 3"),
-    "same": (0.05, "return 3  # reworded"),
-    "slow": (0.25, "return 3"),
-    "broken": (0.05, 'raise RuntimeError("count is broken")'),
-}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 @dataclass
 class Tiny:
-    repo: Path
-    results: Path
-    conf: Path
-    shas: dict[str, str]
-    asv_rc: dict[str, int]  # asv run's exit status per commit
-    logs: dict[str, str]
+    base: Path
+    project: Path  # the benchmarked project's git repository (stands in for Bengal)
+    commits: list[str]  # its main branch, oldest first
+    bench: Path  # the benchmark suite (stands in for this repository's benchmarks/)
+    home: Path  # $HOME of asv (~/.asv-machine.json)
+
+    def conf(self, results: Path, html: Path | None = None) -> Path:
+        """An asv config writing to ``results`` (one per run, as each CI runner has its own)."""
+        path = results.parent / f"asv.{results.name}.conf.json"
+        conf = {
+            "version": 1,
+            "project": "tinypkg",
+            "repo": str(self.project),
+            "branches": ["main"],
+            "dvcs": "git",
+            "environment_type": "existing",
+            "benchmark_dir": str(self.bench),
+            "results_dir": str(results),
+            "html_dir": str(html or results.parent / "html"),
+            "hash_length": 8,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(conf))
+        return path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TINY_", "BENGAL_BENCH"))}
+        return {**env, "HOME": str(self.home), **extra}
+
+    def asv_run(self, results: Path, machine: str, commit: str = "{commit}") -> list[str]:
+        """``asv run`` of one commit into ``results`` (``{commit}`` left for bench_commits)."""
+        return [
+            sys.executable, "-m", "asv", "run", "--config", str(self.conf(results)),
+            "-E", f"existing:{sys.executable}", "--set-commit-hash", commit,
+            "--machine", machine, "--show-stderr",
+        ]  # fmt: skip
+
+    def run(self, argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            argv, cwd=ROOT, env=self.env(**env), capture_output=True, text=True, timeout=120
+        )
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-
-
-@functools.cache
-def project() -> Tiny:
-    """The project, its results and asv's exit status per commit (built once per process)."""
-    root = Path(tempfile.mkdtemp(prefix="tiny-asv-"))
-    atexit.register(shutil.rmtree, root, True)
-    repo, home = root / "repo", root / "home"
-    (repo / "tinypkg").mkdir(parents=True)
-    (repo / "benchmarks").mkdir()
+def make(base: Path, n_commits: int = 2) -> Tiny:
+    project = base / "project"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(project)], check=True)
+    for i in range(n_commits):
+        (project / "tinypkg.py").write_text(f"VERSION = {i}\n")
+        git(project, "add", ".")
+        git(project, "commit", "-q", "-m", f"c{i}")
+    bench = base / "benchmarks"
+    bench.mkdir()
+    (bench / "__init__.py").write_text("")
+    (bench / "bench_tiny.py").write_text(BENCHMARKS)
+    home = base / "home"
     home.mkdir()
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    (repo / "benchmarks" / "__init__.py").write_text("")
-    (repo / "benchmarks" / "bench_tiny.py").write_text(BENCHMARKS)
-    conf = repo / "asv.conf.json"
-    conf.write_text(json.dumps(CONF, indent=1))
-    shas = {}
-    for name, (delay, count) in COMMITS.items():
-        (repo / "tinypkg" / "__init__.py").write_text(PACKAGE.format(delay=delay, count=count))
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "-m", name)
-        shas[name] = _git(repo, "rev-parse", "HEAD")
-    env = {**os.environ, "HOME": str(home)}  # asv's machine file goes to the throwaway home
-    asv = [sys.executable, "-m", "asv"]
-    subprocess.run([*asv, "machine", "--yes", "--machine", MACHINE], cwd=repo, env=env,
-                   check=True, capture_output=True)  # fmt: skip
-    rcs, logs = {}, {}
-    for name, sha in shas.items():
-        _git(repo, "checkout", "-q", sha)
-        proc = subprocess.run(
-            [*asv, "run", "-E", f"existing:{sys.executable}", "--set-commit-hash", sha,
-             "--machine", MACHINE, "--show-stderr"],
-            cwd=repo, env=env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        rcs[name], logs[name] = proc.returncode, proc.stdout + proc.stderr
-    return Tiny(repo, repo / ".asv" / "results", conf, shas, rcs, logs)
+    commits = git(project, "rev-list", "--reverse", "main").split()
+    return Tiny(base, project, commits, bench, home)
+
+
+def make_origin(base: Path) -> Path:
+    """A bare repository standing in for GitHub, and a clone of "this repository" whose
+    ``origin`` it is (the results branch is pushed there); returns the clone."""
+    origin = base / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    clone = base / "clone"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(clone)], check=True)
+    git(clone, "commit", "-q", "--allow-empty", "-m", "main")
+    git(clone, "remote", "add", "origin", str(origin))
+    git(clone, "push", "-q", "origin", "main")
+    return clone

@@ -1,7 +1,7 @@
 """Clone Bengal and resolve the commits a compare job measures (base, head, or a PR's).
 
 Why: in a standalone benchmark repo, ``asv continuous main HEAD`` resolves both names in asv's
-clone of Bengal's default branch, so a PR would be compared with itself (asv-practice P6). This
+clone of Bengal's default branch, so a PR would be compared with itself. This
 makes a full clone that also holds ``refs/pull/N/head`` and prints full SHAs; the job then runs
 ``tools.asv_local --repo <clone> continuous BASE_SHA HEAD_SHA``.
 

@@ -6,10 +6,15 @@ commits landed, and both choices should be testable without running asv.
 
     python -m tools.ci.commits shard --repo R --range v0.1.0..main --shards 4 --out-dir shards/
     python -m tools.ci.commits nightly --repo R --results .asv/results --machine M \
-        --branch main --budget 12 --out hashes.txt
+        --branch main --budget 12 --out hashes.txt [--failed failed-commits.json] [--summary F]
 
 Hash files hold one full commit hash per line, oldest first (``asv run HASHFILE:file``).
 ``--github-output`` appends ``key=value`` lines to ``$GITHUB_OUTPUT`` for the workflow.
+
+The nightly counts a commit recorded in ``--failed`` (``tools.ci.failed_commits``: it timed out or
+every benchmark failed, on this machine) as handled, like one with results: a commit that can
+never finish is not picked again every night, where it would block the nights for good. The
+commits skipped that way are listed in ``--summary``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tools.ci import failed_commits
 
 
 class CommitsError(Exception):
@@ -96,6 +103,36 @@ def new_commits(repo: Path, branch: str, done: set[str]) -> list[str]:
     return history
 
 
+def select_nightly(
+    repo: Path, branch: str, done: set[str], failed: dict[str, dict[str, str]], budget: int
+) -> tuple[list[str], list[str], list[str]]:
+    """(new commits, the budgeted choice, failed commits skipped) for one night."""
+    fresh = new_commits(repo, branch, done | set(failed))
+    skipped = [c for c in new_commits(repo, branch, done) if c in failed]
+    return fresh, even_sample(fresh, budget), skipped
+
+
+def nightly_summary(
+    machine: str, fresh: list[str], chosen: list[str], skipped: list[str], failed: dict
+) -> str:
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: what was chosen, what was skipped and why."""
+    lines = [
+        f"### Nightly selection on `{machine}`",
+        "",
+        f"{len(fresh)} new commit(s); benchmarking {len(chosen)}: "
+        + (", ".join(f"`{c[:8]}`" for c in chosen) or "none"),
+        "",
+    ]
+    if skipped:
+        lines += [f"Skipped, recorded as failed in an earlier run ({len(skipped)}):", ""]
+        lines += [
+            f"- `{c[:8]}`: {failed[c].get('reason', '?')} ({failed[c].get('run', '?')})"
+            for c in reversed(skipped)
+        ]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
 def write_hashes(path: Path, commits: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{c}\n" for c in commits))
@@ -129,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--branch", default="main")
     p.add_argument("--budget", type=int, required=True)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--failed", type=Path, help="failed-commits.json of the results branch")
+    p.add_argument("--summary", type=Path, help="append the selection (markdown) here")
     p.add_argument("--github-output", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -147,13 +186,21 @@ def main(argv: list[str] | None = None) -> int:
                 github_output({"count": str(len(commits)), "shards": matrix})
         else:
             done = benchmarked_commits(args.results, args.machine)
-            fresh = new_commits(args.repo, args.branch, done)
-            chosen = even_sample(fresh, args.budget)
+            record = failed_commits.load(args.failed) if args.failed else {}
+            failed = failed_commits.for_machine(record, args.machine)
+            fresh, chosen, skipped = select_nightly(
+                args.repo, args.branch, done, failed, args.budget
+            )
             write_hashes(args.out, chosen)
             print(f"{len(fresh)} new commit(s); benchmarking {len(chosen)} (budget {args.budget})")
+            for c in skipped:
+                print(f"skipped {c[:8]}: recorded as failed ({failed[c].get('reason', '?')})")
+            if args.summary:
+                with args.summary.open("a") as fh:
+                    fh.write(nightly_summary(args.machine, fresh, chosen, skipped, failed))
             if args.github_output:
                 github_output({"new": str(len(fresh)), "count": str(len(chosen))})
-    except CommitsError as exc:
+    except (CommitsError, failed_commits.FailedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -1,4 +1,4 @@
-"""A fixed asv machine identity, so runner changes don't split the graphs (asv-practice P7).
+"""A fixed asv machine identity, so runner changes don't split the graphs.
 
 Every machine field (name, os, arch, cpu, num_cpu, ram) becomes a path segment of the published
 graphs and part of each series' key: a hosted runner's kernel version or RAM size changing from one
@@ -7,7 +7,14 @@ GitHub-hosted runners; ``local`` derives stable (kernel-free) values from this m
 can be overridden with ``BENGAL_BENCH_MACHINE``, ``..._OS``, ``..._ARCH``, ``..._CPU``,
 ``..._NUM_CPU``, ``..._RAM``.
 
-    python -m tools.ci.machine --preset gha [--config asv.conf.json]   # prints the machine name
+The benchmark profile (``$BENGAL_BENCH_PROFILE``: smoke, pr, nightly) is part of the identity:
+the machine name ends in ``-<profile>`` and a ``profile`` field is stored with it. asv keys result
+files by machine name (``results/<machine>/<commit>-<env>.json``) and makes the machine a graph
+parameter, so a 50-page ``pr`` run can never overwrite or extend the 1,000-page ``nightly``
+series; ``tools.ci.merge_results`` checks the ``profile`` field.
+
+    python -m tools.ci.machine --preset gha [--config asv.conf.json]   # registers, prints the name
+    python -m tools.ci.machine --preset gha --name                     # prints the name only
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("machine", "os", "arch", "cpu", "num_cpu", "ram")
+PROFILE_FIELD = "profile"
 
 PRESETS: dict[str, dict[str, str]] = {
     # GitHub-hosted ubuntu-latest for public repositories: 4 vCPU, 16 GB.
@@ -65,18 +73,41 @@ def local_identity() -> dict[str, str]:
     }
 
 
-def identity(preset: str = "local") -> dict[str, str]:
-    """The identity for ``preset`` (gha or local), with ``BENGAL_BENCH_MACHINE*`` overrides."""
+class MachineError(RuntimeError):
+    """A user-facing failure: one line."""
+
+
+def active_profile() -> str:
+    """The profile named by ``$BENGAL_BENCH_PROFILE``, checked by the benchmarks' own rule."""
+    try:
+        from benchmarks import profiles  # raises ValueError at import too, for a bad name
+
+        return profiles.active_profile().name
+    except ValueError as exc:
+        raise MachineError(str(exc)) from None
+
+
+def profile_machine(name: str, profile: str) -> str:
+    """``name`` with the ``-<profile>`` suffix (added once)."""
+    return name if name.endswith(f"-{profile}") else f"{name}-{profile}"
+
+
+def identity(preset: str = "local", profile: str | None = None) -> dict[str, str]:
+    """The identity for ``preset`` (gha or local) and ``profile`` (default: the active one),
+    with ``BENGAL_BENCH_MACHINE*`` overrides; the name always ends in ``-<profile>``."""
     if preset == "local":
         ident = local_identity()
     elif preset in PRESETS:
         ident = dict(PRESETS[preset])
     else:
-        raise ValueError(f"unknown machine preset {preset!r}; use local or {', '.join(PRESETS)}")
+        raise MachineError(f"unknown machine preset {preset!r}; use local or {', '.join(PRESETS)}")
     for field in FIELDS:
         var = "BENGAL_BENCH_MACHINE" + ("" if field == "machine" else "_" + field.upper())
         if os.environ.get(var):
             ident[field] = os.environ[var]
+    profile = profile or active_profile()
+    ident["machine"] = profile_machine(ident["machine"], profile)
+    ident[PROFILE_FIELD] = profile
     return ident
 
 
@@ -94,7 +125,8 @@ def register(ident: dict[str, str], config: Path | None = None) -> None:
     ``asv machine --yes`` silently drops every field that equals this host's default (e.g.
     ``--arch x86_64`` on an x86_64 host), so the stored identity, and with it the graph paths,
     would depend on the runner after all. After asv has validated and written the entry, the
-    missing fields are filled in with asv's own ``MachineCollection``.
+    missing fields (and ``profile``, which ``asv machine`` has no flag for) are filled in with
+    asv's own ``MachineCollection``; asv copies every field into machine.json and each result.
     """
     conf = config or ROOT / "asv.conf.json"  # asv refuses to run without a config file
     cmd = [sys.executable, "-m", "asv", *asv_machine_argv(ident), "--config", str(conf)]
@@ -110,10 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.ci.machine", description=__doc__)
     parser.add_argument("--preset", default="local", choices=["local", *PRESETS])
     parser.add_argument("--config", type=Path, default=None, help="asv config to run asv with")
+    parser.add_argument("--name", action="store_true", help="print the name, register nothing")
     args = parser.parse_args(argv)
-    ident = identity(args.preset)
     try:
-        register(ident, args.config)
+        ident = identity(args.preset)
+        if not args.name:
+            register(ident, args.config)
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,10 +1,22 @@
-"""Merge asv results trees (backfill shards, the results branch) into one that asv publishes.
+"""Merge asv results trees (backfill shards, nightly runs, the results branch) into one that asv
+publishes.
 
-Why: each backfill runner writes its own ``results/`` (``benchmarks.json``, and per machine
-``machine.json`` plus ``<hash8>-<env>.json`` per commit); ``asv publish`` reads one tree. Trees are
-applied in order, later ones winning: for a commit present in several trees the benchmark entries
-are united (a later tree's entry replaces an earlier one), so a re-run of some benchmarks never
-drops the others.
+Why: each runner writes its own ``results/`` (``benchmarks.json``, and per machine ``machine.json``
+plus ``<hash8>-<env>.json`` per commit); ``asv publish`` reads one tree. Trees are applied in
+order, later ones winning: for a commit present in several trees the benchmark entries are united
+(a later tree's entry replaces an earlier one), so a re-run of some benchmarks never drops the
+others.
+
+Profiles never mix: every machine directory must record its benchmark profile (``profile`` in
+``machine.json`` and in each result's ``params``, written by ``tools.ci.machine``), and results are
+only merged into a machine directory of the same profile. Two result files of one commit are only
+united when their ``result_columns`` agree (the columns give each row's meaning). A refused merge
+writes nothing.
+
+``benchmarks.json`` describes each benchmark once for the whole tree, with the parameter values of
+the last run; profiles run different sizes (``nested-8`` vs ``nested-1000``), and ``asv publish``
+shows only results whose parameters it lists. The merged file lists the union of every tree's
+values per parameter, so each profile's series keeps its points.
 
     python -m tools.ci.merge_results OUT IN [IN ...]     # OUT may already hold results
 """
@@ -13,9 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
+
+PROFILE_FIELD = "profile"  # tools.ci.machine.PROFILE_FIELD (kept stdlib-only: no import)
 
 
 class MergeError(Exception):
@@ -39,13 +52,29 @@ def _write(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def merge_result_file(old: dict, new: dict) -> dict:
+def _name(profile: object) -> str:
+    return str(profile) if profile else "(none recorded)"
+
+
+def merge_result_file(old: dict, new: dict, where: str = "") -> dict:
     """One commit × env: union of benchmark entries, ``new`` wins per benchmark."""
+    where = where or str(new.get("commit_hash"))
     for key in ("commit_hash", "env_name"):
         if old.get(key) != new.get(key):
-            raise MergeError(f"refusing to merge results of different {key}s")
-    if old.get("result_columns") != new.get("result_columns"):
-        raise MergeError(f"results of {new.get('commit_hash')} use different asv result formats")
+            raise MergeError(f"{where}: refusing to merge results of different {key}s")
+    old_profile = (old.get("params") or {}).get(PROFILE_FIELD)
+    new_profile = (new.get("params") or {}).get(PROFILE_FIELD)
+    if old_profile != new_profile:
+        raise MergeError(
+            f"{where}: refusing to merge results of profile {_name(new_profile)} into results of "
+            f"profile {_name(old_profile)}"
+        )
+    old_cols, new_cols = old.get("result_columns") or [], new.get("result_columns") or []
+    if old_cols != new_cols:
+        differ = sorted(set(old_cols) ^ set(new_cols)) or ["their order"]
+        raise MergeError(
+            f"{where}: refusing to merge results whose result_columns differ ({', '.join(differ)})"
+        )
     merged = dict(old)
     merged.update({k: v for k, v in new.items() if k not in ("results", "durations")})
     for key in ("results", "durations"):
@@ -53,32 +82,100 @@ def merge_result_file(old: dict, new: dict) -> dict:
     return merged
 
 
-def merge_tree(src: Path, out: Path) -> int:
-    """Merge one results tree into ``out``; returns the number of result files taken."""
-    if not (src / "benchmarks.json").exists():
-        raise MergeError(f"{src} is not an asv results tree (no benchmarks.json)")
-    bench_out = out / "benchmarks.json"
-    benchmarks = _load(bench_out) if bench_out.exists() else {}
-    benchmarks.update(_load(src / "benchmarks.json"))
-    _write(bench_out, benchmarks)
-    taken = 0
-    for mdir in sorted(p for p in src.iterdir() if p.is_dir()):
-        if not (mdir / "machine.json").exists():
+def union_benchmarks(old: dict, new: dict) -> dict:
+    """``benchmarks.json`` of both trees: ``new`` wins per benchmark, parameter values united."""
+    merged = {**old, **new}
+    for name, entry in new.items():
+        before = old.get(name)
+        if not (isinstance(entry, dict) and isinstance(before, dict)):
             continue
-        odir = out / mdir.name
-        odir.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(mdir / "machine.json", odir / "machine.json")
+        params, old_params = entry.get("params") or [], before.get("params") or []
+        if len(params) != len(old_params) or entry.get("param_names") != before.get("param_names"):
+            continue  # the benchmark's signature changed: its new description stands
+        united = [
+            list(dict.fromkeys([*was, *now])) for was, now in zip(old_params, params, strict=True)
+        ]
+        merged[name] = {**entry, "params": united}
+    return merged
+
+
+class Tree:
+    """The files of a results tree as they will be written: validated in memory first."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.files: dict[Path, dict] = {}
+
+    def get(self, path: Path) -> dict | None:
+        if path not in self.files and path.exists():
+            self.files[path] = _load(path)
+        return self.files.get(path)
+
+    def merge(self, src: Path) -> int:
+        """Merge one results tree; returns the number of result files taken."""
+        if not (src / "benchmarks.json").exists():
+            raise MergeError(f"{src} is not an asv results tree (no benchmarks.json)")
+        bench = self.out / "benchmarks.json"
+        self.files[bench] = union_benchmarks(self.get(bench) or {}, _load(src / "benchmarks.json"))
+        taken = 0
+        for mdir in sorted(p for p in src.iterdir() if p.is_dir()):
+            if (mdir / "machine.json").exists():
+                taken += self._merge_machine(mdir)
+        return taken
+
+    def _merge_machine(self, mdir: Path) -> int:
+        odir = self.out / mdir.name
+        machine = _load(mdir / "machine.json")
+        profile = machine.get(PROFILE_FIELD)
+        if not profile:
+            raise MergeError(
+                f"{mdir}/machine.json records no benchmark profile; refusing to merge results "
+                "that could mix profiles (run them with tools.asv_local)"
+            )
+        existing = self.get(odir / "machine.json")
+        if existing is not None and existing.get(PROFILE_FIELD) != profile:
+            raise MergeError(
+                f"refusing to merge results of profile {profile} into machine {mdir.name} "
+                f"of profile {_name(existing.get(PROFILE_FIELD))}"
+            )
+        self.files[odir / "machine.json"] = machine
+        taken = 0
         for path in sorted(mdir.glob("*.json")):
             if path.name == "machine.json":
                 continue
+            new = _load(path)
+            got = (new.get("params") or {}).get(PROFILE_FIELD)
+            if got != profile:
+                raise MergeError(
+                    f"{path}: refusing to merge results of profile {_name(got)} into machine "
+                    f"{mdir.name} of profile {profile}"
+                )
             target = odir / path.name
-            new = _load(path)  # validates it even when it is copied as is
-            if target.exists():
-                _write(target, merge_result_file(_load(target), new))
-            else:
-                shutil.copy2(path, target)
+            old = self.get(target)
+            self.files[target] = new if old is None else merge_result_file(old, new, str(path))
             taken += 1
-    return taken
+        return taken
+
+    def write(self) -> None:
+        for path, data in self.files.items():
+            _write(path, data)
+
+
+def merge_trees(out: Path, inputs: list[Path]) -> list[int]:
+    """Merge ``inputs`` into ``out`` in order; all or nothing. Returns files taken per input."""
+    tree = Tree(out)
+    counts = []
+    for src in inputs:
+        if src.resolve() == out.resolve():
+            raise MergeError(f"{src} is the output tree")
+        counts.append(tree.merge(src))
+    tree.write()
+    return counts
+
+
+def merge_tree(src: Path, out: Path) -> int:
+    """Merge one results tree into ``out``; returns the number of result files taken."""
+    return merge_trees(out, [src])[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,15 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("inputs", type=Path, nargs="+", help="results trees, applied in order")
     args = parser.parse_args(argv)
     try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        for src in args.inputs:
-            if src.resolve() == args.out.resolve():
-                raise MergeError(f"{src} is the output tree")
-            n = merge_tree(src, args.out)
-            print(f"merged {n} result file(s) from {src}", file=sys.stderr)
+        counts = merge_trees(args.out, args.inputs)
     except MergeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for src, n in zip(args.inputs, counts, strict=True):
+        print(f"merged {n} result file(s) from {src}", file=sys.stderr)
     return 0
 
 

@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# The `results` branch holds asv's results (results/) and the last published regression list
-# (published/); never main. Run from a clone of this repository whose `origin` may be pushed to.
-#   tools/ci/results_branch.sh checkout DIR [BRANCH]        # worktree of BRANCH (created if new)
-#   tools/ci/results_branch.sh push DIR MESSAGE [BRANCH]    # commit results/ published/, push
+# The `results` branch holds asv's results (results/) and the commits that failed or timed out
+# (failed-commits.json, tools.ci.failed_commits); never main. Run from a clone of this repository.
+#   tools/ci/results_branch.sh checkout DIR [BRANCH]      # DIR = a fresh worktree of origin's BRANCH
+#                                                         # (an orphan branch when origin has none)
+#   tools/ci/results_branch.sh push DIR MESSAGE [BRANCH]  # commit and push; exit 3 when origin
+#                                                         # moved on (check out again and retry)
+# $RESULTS_TOKEN, when set, authenticates fetch and push to github.com for this command only
+# (workflows check out with persist-credentials: false, so no token is left in .git/config).
 set -euo pipefail
 cmd=${1:?usage: results_branch.sh checkout DIR [BRANCH] | push DIR MESSAGE [BRANCH]}
 dir=${2:?missing DIR}
+if [ -n "${RESULTS_TOKEN:-}" ]; then
+  basic=$(printf 'x-access-token:%s' "$RESULTS_TOKEN" | base64 -w0)
+  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.https://github.com/.extraheader"
+  export GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $basic"
+fi
 case "$cmd" in
   checkout)
     branch=${3:-results}
+    if [ -e "$dir" ]; then
+      # A previous attempt's worktree: start again from origin's tip, not from local leftovers.
+      git worktree remove --force "$dir"
+    fi
     if git ls-remote --exit-code --heads origin "$branch" >/dev/null; then
       git fetch --quiet origin "+refs/heads/$branch:refs/remotes/origin/$branch"
       git worktree add --quiet --force -B "$branch" "$dir" "origin/$branch"
@@ -17,22 +30,31 @@ case "$cmd" in
       git worktree add --quiet --detach "$dir"
       git -C "$dir" checkout --quiet --orphan "$branch"
       git -C "$dir" rm -rfq --ignore-unmatch .
-      printf '# Benchmark results\n\nasv results of bengal-benchmarks (results/) and the last\npublished regression list (published/). Written by CI; never merged into main.\n' \
+      printf '# Benchmark results\n\nasv results of bengal-benchmarks (results/, one folder per machine and profile) and\nthe commits that failed or timed out (failed-commits.json). Written by CI; never merged into main.\n' \
         > "$dir/README.md"
     fi
-    mkdir -p "$dir/results" "$dir/published"
+    mkdir -p "$dir/results"
     ;;
   push)
     msg=${3:?missing MESSAGE}
     branch=${4:-results}
-    git -C "$dir" add -A -- results published README.md 2>/dev/null || git -C "$dir" add -A -- results published
+    git -C "$dir" add -A -- results
+    for f in failed-commits.json README.md; do
+      if [ -e "$dir/$f" ]; then git -C "$dir" add -- "$f"; fi
+    done
     if git -C "$dir" diff --cached --quiet; then
       echo "results_branch: nothing new to push" >&2
       exit 0
     fi
     git -C "$dir" -c user.name="bengal-benchmarks bot" \
       -c user.email="bengal-benchmarks-bot@users.noreply.github.com" commit --quiet -m "$msg"
-    git -C "$dir" push --quiet origin "HEAD:refs/heads/$branch"
+    if ! out=$(git -C "$dir" push --quiet origin "HEAD:refs/heads/$branch" 2>&1); then
+      echo "$out" >&2
+      if grep -qE '\((fetch first|non-fast-forward)\)' <<<"$out"; then
+        exit 3
+      fi
+      exit 1
+    fi
     ;;
   *)
     echo "results_branch: unknown command $cmd" >&2

@@ -1,0 +1,221 @@
+"""Benchmark commits one at a time, each with a timeout, recording how each one ended.
+
+Why: one ``asv run`` over all selected commits saves each commit's results when that commit is
+done, but a commit that hangs takes the whole job down with it and the job's time limit throws
+away the status of everything. Here each commit is its own bounded asv run: a commit that exceeds
+``--commit-timeout`` is killed (with every process it started) and recorded as ``timeout``; no
+commit starts or runs past ``--deadline`` (seconds from the start), so the steps that upload and
+push the results always get their time. ``status.json`` is rewritten after every change of state,
+so a run killed from outside still says which commits finished.
+
+    python -m tools.ci.bench_commits --hashes hashes.txt --status run/status.json \\
+        --machine gha-ubuntu-x64-nightly --commit-timeout 8400 --deadline 17100 -- \\
+        python -m tools.asv_local --repo bengal-src --machine-preset gha \\
+            --results-dir run/results run '{commit}^!' --show-stderr
+
+``{commit}`` in the command is replaced by each full commit hash. States: ``pending``,
+``running``, ``ok`` (exit 0), ``failed`` (exit 2: asv ran, some benchmarks failed), ``error``
+(another exit status), ``timeout``, ``out-of-time`` (stopped or never started at the deadline),
+``interrupted`` (this script was signalled). Exit 0 when every commit is ``ok``, else 1; 2 on bad
+input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+GRACE_SECONDS = 30.0  # between SIGTERM and SIGKILL when a commit is stopped
+# When this script is signalled (a step timeout), the runner kills it for good within seconds.
+INTERRUPT_GRACE_SECONDS = 5.0
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+class BenchError(Exception):
+    """A user-facing failure: one line, exit status 2."""
+
+
+class Interrupted(Exception):
+    """This script received SIGTERM or SIGINT."""
+
+
+def read_hashes(path: Path) -> list[str]:
+    try:
+        commits = path.read_text().split()
+    except OSError as exc:
+        raise BenchError(f"cannot read {path}: {exc.strerror}") from exc
+    bad = [c for c in commits if not SHA_RE.match(c)]
+    if bad:
+        raise BenchError(f"{path}: {bad[0]!r} is not a full commit hash")
+    return commits
+
+
+def write_status(path: Path, status: dict) -> None:
+    """Replace ``path`` atomically: a kill at any moment leaves the previous or the new state."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(status, indent=1) + "\n")
+    tmp.replace(path)
+
+
+def become_subreaper() -> None:
+    """Make orphaned descendants (a Bengal build whose benchmark process died) this process's
+    children, so ``kill_tree`` still finds them. Linux only; elsewhere a no-op."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _alive(p: psutil.Process) -> bool:
+    """Running and not a zombie: a zombie is dead, whether or not anyone reaps it."""
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    end = time.monotonic() + timeout
+    alive = [p for p in procs if _alive(p)]
+    while alive and time.monotonic() < end:
+        time.sleep(0.1)
+        alive = [p for p in alive if _alive(p)]
+    return alive
+
+
+def kill_tree(proc: subprocess.Popen, grace: float) -> None:
+    """Stop ``proc`` and everything it started, including children that asv puts in process
+    groups of their own (a kill of the process group would miss those)."""
+    try:
+        root = psutil.Process(proc.pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        procs = []
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.terminate()
+    for p in _wait_gone(procs, grace):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
+    _wait_gone(procs, grace)
+    proc.wait(timeout=grace)
+    for child in psutil.Process().children():  # reap the orphans this subreaper inherited
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.TimeoutExpired):
+            child.wait(timeout=0)
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def run_commits(
+    commits: list[str],
+    command: list[str],
+    status_path: Path,
+    machine: str,
+    commit_timeout: float,
+    deadline: float,
+    grace: float = GRACE_SECONDS,
+) -> dict:
+    """Run ``command`` once per commit, oldest first; returns the final status."""
+    start = time.monotonic()
+    entries = [{"commit": c, "state": "pending"} for c in commits]
+    status = {"machine": machine, "commit_timeout": commit_timeout, "commits": entries}
+    write_status(status_path, status)
+    for entry in entries:
+        remaining = deadline - (time.monotonic() - start)
+        if remaining <= 0:
+            entry["state"] = "out-of-time"
+            continue
+        limit = min(commit_timeout, remaining)
+        entry["state"] = "running"
+        write_status(status_path, status)
+        argv = [arg.replace("{commit}", entry["commit"]) for arg in command]
+        print(f"bench_commits: {entry['commit'][:8]} (limit {limit:.0f} s)", flush=True)
+        began = time.monotonic()
+        proc = subprocess.Popen(argv)
+        try:
+            rc = proc.wait(timeout=limit)
+            entry["state"] = {0: "ok", 2: "failed"}.get(rc, "error")
+            entry["returncode"] = rc
+        except subprocess.TimeoutExpired:
+            kill_tree(proc, grace)
+            entry["state"] = "timeout" if limit == commit_timeout else "out-of-time"
+        except Interrupted:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, signal.SIG_IGN)  # the cleanup runs to its end
+            kill_tree(proc, min(grace, INTERRUPT_GRACE_SECONDS))
+            entry["state"] = "interrupted"
+            entry["seconds"] = round(time.monotonic() - began, 1)
+            write_status(status_path, status)
+            raise
+        entry["seconds"] = round(time.monotonic() - began, 1)
+        write_status(status_path, status)
+    write_status(status_path, status)
+    return status
+
+
+def summary(status: dict) -> str:
+    """A markdown table of the run for ``$GITHUB_STEP_SUMMARY``."""
+    lines = [
+        f"### Commits benchmarked on `{status['machine']}`",
+        "",
+        "| commit | state | seconds |",
+        "|---|---|---|",
+    ]
+    for e in status["commits"]:
+        lines.append(f"| `{e['commit'][:8]}` | {e['state']} | {e.get('seconds', '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.ci.bench_commits", description=__doc__)
+    parser.add_argument("--hashes", type=Path, required=True, help="one full hash a line")
+    parser.add_argument("--status", type=Path, required=True, help="status.json to write")
+    parser.add_argument("--machine", required=True, help="asv machine name the results go to")
+    parser.add_argument("--commit-timeout", type=float, required=True, help="seconds")
+    parser.add_argument("--deadline", type=float, required=True, help="seconds from the start")
+    parser.add_argument("--summary", type=Path, help="append a markdown table here")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND with {commit}")
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    try:
+        if not command or not any("{commit}" in a for a in command):
+            raise BenchError("give the command after --, with {commit} where the hash goes")
+        if args.commit_timeout <= 0 or args.deadline <= 0:
+            raise BenchError("--commit-timeout and --deadline must be positive")
+        commits = read_hashes(args.hashes)
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _on_signal)
+    become_subreaper()
+    try:
+        status = run_commits(
+            commits, command, args.status, args.machine, args.commit_timeout, args.deadline
+        )
+    except Interrupted as exc:
+        print(f"bench_commits: stopped by {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if args.summary and args.status.exists():
+            with args.summary.open("a") as fh:
+                fh.write(summary(json.loads(args.status.read_text())))
+    states = [e["state"] for e in status["commits"]]
+    print(f"bench_commits: {', '.join(f'{s} {states.count(s)}' for s in sorted(set(states)))}")
+    return 0 if all(s == "ok" for s in states) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

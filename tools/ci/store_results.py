@@ -1,0 +1,134 @@
+"""Put the results of benchmark runs on the results branch: merge, record failures, push, retry.
+
+Why: the jobs that run Bengal hold no write token, so they upload their run directory (asv's
+``results/`` and ``tools.ci.bench_commits``' ``status.json``) as an artifact, even when they failed
+or timed out; this job, which runs only this repository's stdlib code, stores it. Nightly and
+backfill runs may store at the same time: a push that origin rejects because the other one got
+there first is redone on the new tip (check out, merge, push), a bounded number of times, instead
+of queueing in a concurrency group, where a later run would cancel a pending one and lose it.
+
+    python -m tools.ci.store_results --worktree results-branch --message "nightly (run 42)" \\
+        --run-label "nightly 42" [--branch results] [--summary FILE] [--github-output] RUN_DIR...
+
+Each RUN_DIR may hold ``results/`` (merged with ``tools.ci.merge_results``: profiles never mix)
+and ``status.json``; both may be missing (a run killed before asv saved anything).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tools.ci import failed_commits, merge_results
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tools" / "ci" / "results_branch.sh"
+REJECTED = 3  # results_branch.sh push: origin moved on
+GIT_TIMEOUT = 600  # seconds for one checkout or push
+
+
+class StoreError(Exception):
+    """A user-facing failure: one line, exit status 2."""
+
+
+def branch_script(*args: str) -> int:
+    """Run results_branch.sh from the current directory (a clone of this repository)."""
+    try:
+        return subprocess.run(["bash", str(SCRIPT), *args], timeout=GIT_TIMEOUT).returncode
+    except subprocess.TimeoutExpired as exc:
+        raise StoreError(f"results_branch.sh {args[0]} took more than {GIT_TIMEOUT} s") from exc
+
+
+def apply_runs(worktree: Path, runs: list[Path], label: str) -> list[str]:
+    """Merge every run into the checked-out branch and update failed-commits.json."""
+    trees = [r / "results" for r in runs if (r / "results" / "benchmarks.json").exists()]
+    lines = []
+    if trees:
+        counts = merge_results.merge_trees(worktree / "results", trees)
+        lines += [f"merged {n} result file(s) from {t}" for t, n in zip(trees, counts, strict=True)]
+    record = worktree / failed_commits.FILE_NAME
+    failed = failed_commits.load(record)
+    for run in runs:
+        status_path = run / "status.json"
+        if not status_path.exists():
+            lines.append(f"{run}: no status.json (the run stopped before its first commit)")
+            continue
+        try:
+            status = json.loads(status_path.read_text())
+        except ValueError as exc:
+            raise StoreError(f"{status_path}: not readable JSON ({exc})") from exc
+        results = run / "results"
+        lines += failed_commits.update(failed, status, results if results.is_dir() else None, label)
+    if failed or record.exists():
+        failed_commits.save(record, failed)
+    return lines
+
+
+def store(
+    worktree: Path, runs: list[Path], message: str, label: str, branch: str, attempts: int
+) -> tuple[str, list[str]]:
+    """Check out, apply, push; again on a rejected push. Returns (branch head or "", lines)."""
+    for attempt in range(1, attempts + 1):
+        if branch_script("checkout", str(worktree), branch) != 0:
+            raise StoreError(f"could not check out the {branch} branch")
+        lines = apply_runs(worktree, runs, label)
+        rc = branch_script("push", str(worktree), message, branch)
+        if rc == 0:
+            head = subprocess.run(
+                ["git", "-C", str(worktree), "rev-parse", "--verify", "--quiet", "HEAD"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            return head, lines
+        if rc != REJECTED:
+            raise StoreError(f"pushing the {branch} branch failed (exit status {rc})")
+        print(f"store_results: origin moved on; attempt {attempt + 1} of {attempts}", flush=True)
+        time.sleep(min(2**attempt, 30))
+    raise StoreError(f"origin's {branch} branch kept moving: gave up after {attempts} attempts")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.ci.store_results", description=__doc__)
+    parser.add_argument("--worktree", type=Path, required=True, help="where to check it out")
+    parser.add_argument("--branch", default="results")
+    parser.add_argument("--message", required=True, help="commit message")
+    parser.add_argument("--run-label", required=True, help="names the run in failed-commits.json")
+    parser.add_argument("--attempts", type=int, default=5)
+    parser.add_argument("--summary", type=Path, help="append a markdown section here")
+    parser.add_argument("--github-output", action="store_true", help="sha=<branch head>")
+    parser.add_argument("runs", type=Path, nargs="+", help="run directories (artifacts)")
+    args = parser.parse_args(argv)
+    try:
+        if args.github_output and not os.environ.get("GITHUB_OUTPUT"):
+            raise StoreError("--github-output given but $GITHUB_OUTPUT is not set")
+        if args.attempts < 1:
+            raise StoreError(f"--attempts must be >= 1, got {args.attempts}")
+        missing = [str(r) for r in args.runs if not r.is_dir()]
+        if missing:
+            raise StoreError(f"not a directory: {', '.join(missing)}")
+        head, lines = store(
+            args.worktree, args.runs, args.message, args.run_label, args.branch, args.attempts
+        )
+    except (StoreError, merge_results.MergeError, failed_commits.FailedError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in lines:
+        print(line)
+    print(f"{args.branch} is at {head or '(nothing stored)'}")
+    if args.summary:
+        with args.summary.open("a") as fh:
+            fh.write(f"### Results branch\n\n`{args.branch}` at `{head[:8] or 'none'}`\n\n")
+            fh.write("".join(f"- {line}\n" for line in lines))
+    if args.github_output:
+        with open(os.environ["GITHUB_OUTPUT"], "a") as fh:
+            fh.write(f"sha={head}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
