@@ -14,6 +14,8 @@ asv's per-run working directory.
 from __future__ import annotations
 
 import math
+import sys
+import time
 
 import driver
 import scenario_gen
@@ -54,8 +56,13 @@ def measure_once() -> dict:
     of each size starts, all built the same way), then in-process work in a warmed process, then
     the plain CLI rebuilds.
     """
-    reference = {site_id(*site): _reference_build(*site) for site in reference_sites()}
-    rebuild_growth = {n: _one_page_rebuild(n) for n in PROFILE.rebuild_sizes}
+    reference = {}
+    for site in reference_sites():
+        reference[site_id(*site)] = _progress(site_id(*site), _reference_build(*site))
+    rebuild_growth = {
+        n: _progress(f"one-page rebuild at {n} pages", _one_page_rebuild(n))
+        for n in PROFILE.rebuild_sizes
+    }
     edits: dict = {}
     try:
         # Built in-process like the rebuilds and the clean builds they are compared with: some
@@ -63,13 +70,15 @@ def measure_once() -> dict:
         build_state(*PROFILE.edit_site, via="api")
         warm_up_in_process()
         for edit in ALL_EDITS:
-            edits["incremental", edit] = _measure_edit(edit, mode="incremental", via="api")
+            m = _measure_edit(edit, mode="incremental", via="api")
+            edits["incremental", edit] = _progress(f"incremental {edit}", m)
     except Exception as exc:
         _fail_missing(edits, "incremental", ALL_EDITS, exc)
     try:
         build_state(*PROFILE.edit_site, via="cli")  # what a user's plain `bengal build` finds
         for edit in PROFILE.default_edits:
-            edits["default", edit] = _measure_edit(edit, mode="default", via="cli")
+            m = _measure_edit(edit, mode="default", via="cli")
+            edits["default", edit] = _progress(f"plain build after {edit}", m)
     except Exception as exc:  # e.g. a CLI that crashes: the in-process numbers still count
         _fail_missing(edits, "default", PROFILE.default_edits, exc)
     return {
@@ -141,6 +150,17 @@ def _one_worker_build() -> dict:
         return {"wall_s": one.wall_s}
     except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _progress(what: str, m: dict) -> dict:
+    """Say on stderr what one measurement gave, as it lands (a nightly takes an hour or more;
+    ``asv run --show-stderr`` shows it)."""
+    shown = {k: round(v, 2) if isinstance(v, float) else v for k, v in m.items()}
+    shown = {k: v for k, v in shown.items() if not isinstance(v, list | dict)}
+    print(
+        f"[measure_once {time.strftime('%H:%M:%S')}] {what}: {shown}", file=sys.stderr, flush=True
+    )
+    return m
 
 
 def _fail_missing(edits: dict, mode: str, names: tuple[str, ...], exc: Exception) -> None:
