@@ -6,7 +6,13 @@ included. The speedup and rebuilt-page counts come from ``measure_once``: the re
 full build of the same sources, measured in the same process.
 """
 
-from benchmarks.measure import ALL_EDITS, built_states, edit_measurement, measure_once
+from benchmarks.measure import (
+    ALL_EDITS,
+    built_states,
+    edit_measurement,
+    measure_once,
+    skip_unmeasured_edit,
+)
 from benchmarks.profiles import PROFILE
 from benchmarks.sites import edit_and_prepare, warm_up_in_process
 from benchmarks.timing import MultiSecondBuild, SingleMeasurement
@@ -38,6 +44,9 @@ class _RebuildWork(SingleMeasurement):
     param_names = ("edit",)
     version = "1"
     mode = "incremental"
+
+    def setup(self, cache: dict, edit: str) -> None:
+        skip_unmeasured_edit(cache, self.mode, edit)
 
     def track_speedup_over_full(self, cache: dict, edit: str) -> float:
         """Clean full build time / rebuild time, same process (higher is better)."""

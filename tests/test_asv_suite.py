@@ -23,8 +23,10 @@ WORK = {
     "default": "bench_incremental.DefaultCommandWork.",
 }
 MISSED = "bench_correctness.MissedEdits.track_missed_edit_outputs"
-# At 8-32 pages peak memory may not grow measurably; the exponent then fails and says so.
-SMOKE_MAY_FAIL = ("bench_scaling.ScalingExponents.track_memory_exponent",)
+# At 8-32 pages the pages' CPU time and memory are within the noise of a one-page build: the
+# exponents then fail and say so ("does not grow over the ladder"); tests/test_scaling.py checks
+# their arithmetic.
+SMOKE_MAY_FAIL = ("bench_scaling.ScalingExponents.",)
 
 
 def _benchmarks(results_dir: Path) -> dict[str, dict]:

@@ -10,8 +10,7 @@ family and in total, so the budget of a profile is a measured figure. Bad input:
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -21,9 +20,11 @@ from asv.results import iter_results_for_machine
 from tools.report import data as rd
 
 
-def durations(results: Path, machine: str | None, commit: str | None) -> dict[str, float]:
+def durations(
+    results: Path, machine: str | None, commit: str | None
+) -> tuple[dict[str, float], dict[str, str]]:
     """``{benchmark or "<setup_cache …>" or "<build>": seconds}`` of one commit (the newest
-    when no commit is named); ReportError on bad input."""
+    when no commit is named), and the setup_cache names; ReportError on bad input."""
     rs = rd.load(results, machine)
     target = rs.commit(commit) if commit else rs.commits[-1]
     out: dict[str, float] = {}
@@ -32,28 +33,28 @@ def durations(results: Path, machine: str | None, commit: str | None) -> dict[st
             out.update(result.duration)
     if not out:
         raise rd.ReportError(f"no durations recorded for {target.sha[:8]}")
-    return out
+    return out, setup_cache_names(rs.benchmarks)
 
 
-def setup_cache_name(key: str) -> str:
-    """asv keys a setup_cache by module and line (``measure:49``): the function's name."""
-    module, _, line = key.rpartition(":")
-    try:
-        mod = importlib.import_module(f"benchmarks.{module}")
-    except ImportError:
-        return key
-    for name, func in inspect.getmembers(mod, inspect.isfunction):
-        if func.__module__ == mod.__name__ and inspect.getsourcelines(func)[1] == int(line):
-            return f"{module}.{name}"
-    return key
+def setup_cache_names(benchmarks: dict) -> dict[str, str]:
+    """asv keys a setup_cache by module and line (``measure:50``); the function's name is the
+    top-level ``def`` in the code asv recorded for the benchmarks that use it."""
+    names = {}
+    for bench in benchmarks.values():
+        key = isinstance(bench, dict) and bench.get("setup_cache_key")
+        if key:
+            defs = re.findall(r"^def (\w+)\(", bench.get("code", ""), re.M)
+            names[key] = f"{key.partition(':')[0]}.{defs[-1]}" if defs else key
+    return names
 
 
-def by_family(durations: dict[str, float]) -> dict[str, float]:
+def by_family(durations: dict[str, float], names: dict[str, str]) -> dict[str, float]:
     """Seconds per family; setup_cache and build entries keep their own rows."""
     families: dict[str, float] = defaultdict(float)
     for name, seconds in durations.items():
         if name.startswith("<setup_cache "):
-            families[f"setup_cache {setup_cache_name(name[13:-1])}"] += seconds
+            key = name.removeprefix("<setup_cache ").removesuffix(">")
+            families[f"setup_cache {names.get(key, key)}"] += seconds
         elif name.startswith("<"):
             families[name] += seconds
         else:
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commit")
     args = parser.parse_args(argv)
     try:
-        print(markdown(by_family(durations(args.results, args.machine, args.commit))))
+        seconds, names = durations(args.results, args.machine, args.commit)
+        print(markdown(by_family(seconds, names)))
     except rd.ReportError as exc:
         print(f"tools.report.cost: error: {exc}", file=sys.stderr)
         return 2

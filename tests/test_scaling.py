@@ -1,0 +1,47 @@
+"""The arithmetic of the scaling exponents: per-page work over the ladder, the fixed part of a
+one-page build removed (benchmarks/bench_scaling.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import bench_scaling
+from benchmarks.measure import log_log_slope
+from benchmarks.profiles import PROFILE
+from benchmarks.sites import site_id
+
+
+def cache_of(cost) -> dict:
+    """A measure_once result whose reference builds cost ``cost(pages)`` CPU seconds."""
+    sizes = (1, *PROFILE.ladder)
+    return {"reference": {site_id("nested", n): {"cpu_s": cost(n)} for n in sizes}}
+
+
+@pytest.mark.parametrize(
+    ("cost", "exponent"),
+    [
+        (lambda n: 9.0 + 0.05 * (n - 1), 1.0),  # fixed start-up and assets, linear pages
+        (lambda n: 9.0 + 0.001 * (n - 1) ** 2, 2.0),  # quadratic pages
+        (lambda n: 9.0 + 0.3 * (n - 1) ** 0.5, 0.5),
+    ],
+)
+def test_exponent_of_the_pages_beyond_the_fixed_part(cost, exponent) -> None:
+    got = bench_scaling._per_page_exponent(cache_of(cost), "cpu_s")
+    assert got == pytest.approx(exponent, abs=1e-9)
+    # the same builds' raw CPU times would hide it behind the fixed part
+    sizes = list(PROFILE.ladder)
+    assert log_log_slope(sizes, [cost(n) for n in sizes]) < exponent * 0.9
+
+
+def test_work_that_does_not_grow_is_said_not_guessed() -> None:
+    with pytest.raises(RuntimeError, match="does not grow over the ladder"):
+        bench_scaling._per_page_exponent(cache_of(lambda n: 9.0 - 0.001 * n), "cpu_s")
+
+
+def test_a_failed_reference_build_fails_the_exponent_with_its_error() -> None:
+    cache = cache_of(lambda n: 9.0 + n)
+    cache["reference"][site_id("nested", PROFILE.ladder[-1])] = {
+        "error": "BuildFailed: did not finish in 1800 s at 10000 pages"
+    }
+    with pytest.raises(RuntimeError, match="did not finish in 1800 s"):
+        bench_scaling._per_page_exponent(cache, "cpu_s")
