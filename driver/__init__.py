@@ -147,6 +147,7 @@ class Build:
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-build-", suffix=".log")
         if via == "api":
             compat.import_api()  # imports are not part of an in-process build
+        self.started_ns = 0  # wall clock of the last run(), for Bengal's own build log
         self.timeout = timeout  # CLI builds only: killed after this many seconds
         self.timed_out = False
         self.wall_s: float | None = None
@@ -160,6 +161,7 @@ class Build:
         """The timed part: only the Bengal build."""
         os.lseek(self._log_fd, 0, os.SEEK_SET)
         os.ftruncate(self._log_fd, 0)
+        self.started_ns = time.time_ns()
         if self.via == "cli":
             self._run_cli()
         else:
@@ -271,6 +273,9 @@ class Build:
             returncode=self.returncode,
             cpu_s=round(self.cpu_s, 3),
         )
+        problems = compat.structured_log_problems(self.root, self.started_ns)
+        if problems:  # e.g. pages dropped at a deadline: exit 0, pages missing, said only there
+            raise BuildFailed(f"{problems[0]} ({len(problems)} problem(s) in Bengal's build log)")
         result.warnings = validate(self.root, self.out, log, stats, written, change, judge_edit)
         return result
 

@@ -451,6 +451,39 @@ def log_errors(log: str) -> list[str]:
     return bad
 
 
+def structured_log_problems(root: Path, since_ns: int) -> list[str]:
+    """What Bengal's own structured build log (later eras: ``.bengal/logs/build.log``, JSON
+    lines, rewritten by every build) says went wrong in a build that started at ``since_ns``.
+
+    Later eras give up on work that outlives a per-scope deadline (300 s): the build still exits
+    0 and the pages not rendered in time are simply missing; only this log says why.
+    """
+    path = root / ".bengal" / "logs" / "build.log"
+    try:
+        if path.stat().st_mtime_ns < since_ns:
+            return []
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    problems = []
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        context = event.get("context") or {}
+        if event.get("event_type") == "work_scope_deadline_expired":
+            done, left = context.get("completed", "?"), context.get("remaining", "?")
+            problems.append(
+                f"Bengal's {context.get('scope', '?')} deadline expired: {done} done, "
+                f"{left} dropped"
+            )
+        elif event.get("level") in ("ERROR", "CRITICAL"):
+            detail = str(context.get("error", "")).splitlines()[:1]
+            problems.append(f"{event.get('event_type', 'error')}: {' '.join(detail)}".strip())
+    return problems
+
+
 # --- output checks ---
 
 

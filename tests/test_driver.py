@@ -260,3 +260,26 @@ def test_no_era_knowledge_outside_compat() -> None:
         text = (REPO / rel).read_text(errors="replace")
         offenders += [f"{rel}: {m}" for m in ERA_MARKERS if m in text]
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        # 0.5.1 building nested-5000 here (2 cores shared): exit 0, 2,132 pages never written.
+        (
+            "bengal-0.5.1-nested-5000-build.log",
+            "Bengal's Render deadline expired: 3689 done, 2132 dropped",
+        ),
+        ("bengal-0.5.1-nested-8-build.log", None),  # a good build: warnings only
+    ],
+)
+def test_bengal_structured_log_says_why_pages_are_missing(tmp_path: Path, log: str, expected):
+    logs = tmp_path / ".bengal" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "build.log").write_bytes((REPO / "tests" / "data" / log).read_bytes())
+    problems = driver.compat.structured_log_problems(tmp_path, since_ns=0)
+    assert (problems[0] if problems else None) == expected
+    if expected:
+        assert len(problems) == 4  # Render, PostProcess, and PostProcess's two failed tasks
+    # a log older than the build it is read for belongs to an earlier build
+    assert driver.compat.structured_log_problems(tmp_path, since_ns=2**62) == []
