@@ -27,6 +27,13 @@ class Profile:
     rounds: int
     timeout: float  # seconds, for one benchmark process (setup included)
     prepare_timeout: float  # seconds, for one setup_cache
+    # The dev loop (bench_devloop): nested-site sizes of the one-page save-to-served latency,
+    # smallest first (the first also gets the stylesheet and add-page edits and the cold/warm
+    # starts); one-page edits per size; stylesheet and add-page edits; the limit of every wait.
+    devloop_sizes: tuple[int, ...]
+    devloop_samples: int
+    devloop_other_samples: int
+    devloop_wait_s: float
 
 
 PROFILES = {
@@ -42,6 +49,10 @@ PROFILES = {
         rounds=1,
         timeout=600,
         prepare_timeout=1800,
+        devloop_sizes=(4, 8),
+        devloop_samples=2,
+        devloop_other_samples=1,
+        devloop_wait_s=120.0,
     ),
     # One commit pair of `asv continuous`: one 50-page site; the rebuilds that cost a full build on
     # recent Bengal (asset, config, the plain `bengal build`) are measured once (track_), not
@@ -59,6 +70,10 @@ PROFILES = {
         rounds=2,
         timeout=900,
         prepare_timeout=1800,
+        devloop_sizes=(20, 80),
+        devloop_samples=3,
+        devloop_other_samples=2,
+        devloop_wait_s=180.0,
     ),
     "nightly": Profile(
         name="nightly",
@@ -83,6 +98,10 @@ PROFILES = {
         rounds=1,
         timeout=3 * 3600,
         prepare_timeout=6 * 3600,
+        devloop_sizes=(1000, 5000),
+        devloop_samples=3,
+        devloop_other_samples=3,
+        devloop_wait_s=3600.0,
     ),
 }
 
