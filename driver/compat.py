@@ -536,7 +536,7 @@ _PENDING_WORK = (
     ),
     (re.compile(r"Building your site"), _REBUILD_DONE),
 )
-# Lines a server prints per HTTP request (the benchmark's own polling; not server work).
+# Lines a server prints per HTTP request, and its HTTP server's own JSON log.
 _REQUEST_LINE = re.compile(
     r"│\s*(?:\x1b\[[0-9;]*m)?\s*(?:GET|HEAD)\b|\"(?:GET|HEAD) /|\"logger\": \"pounce"
 )
@@ -654,7 +654,8 @@ def prepare_serve_site(root: Path) -> bool:
 
 
 def is_request_line(line: str) -> bool:
-    """Whether a line of server output only logs an HTTP request."""
+    """Whether a line of server output only logs HTTP traffic (a request, or the HTTP server's
+    own JSON log): the benchmark's polling, not work of the server."""
     return bool(_REQUEST_LINE.search(line))
 
 

@@ -357,6 +357,7 @@ class Editor:
         self.last: Saved | None = None
 
     def save(self, edit: str, salt: str) -> Saved:
+        """Make ``edit`` on the shadow and save its changed sources into the served site."""
         before = {}
         change = scenario_gen.apply_edit(self.shadow, edit, batch_pages=self.batch_pages, salt=salt)
         if change is None:
