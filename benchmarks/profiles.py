@@ -36,6 +36,13 @@ class Profile:
     timeout: float  # seconds, for one benchmark process (setup included)
     prepare_timeout: float  # seconds, for one setup_cache
     build_timeout: float  # seconds, for one CLI build: beyond it, "did not finish"
+    # The dev loop (bench_devloop): nested-site sizes of the one-page save-to-served latency,
+    # smallest first (the first also gets the stylesheet and add-page edits and the cold/warm
+    # starts); one-page edits per size; stylesheet and add-page edits; the limit of every wait.
+    devloop_sizes: tuple[int, ...]
+    devloop_samples: int
+    devloop_other_samples: int
+    devloop_wait_s: float
 
 
 PROFILES = {
@@ -55,6 +62,10 @@ PROFILES = {
         timeout=600,
         prepare_timeout=1800,
         build_timeout=600,
+        devloop_sizes=(4, 8),
+        devloop_samples=2,
+        devloop_other_samples=1,
+        devloop_wait_s=120.0,
     ),
     # One commit pair of `asv continuous`: one 50-page site; the rebuilds that cost a full build on
     # recent Bengal (asset, config, the plain `bengal build`) are measured once (track_), not
@@ -76,6 +87,10 @@ PROFILES = {
         timeout=900,
         prepare_timeout=1800,
         build_timeout=900,
+        devloop_sizes=(20, 80),
+        devloop_samples=3,
+        devloop_other_samples=2,
+        devloop_wait_s=180.0,
     ),
     "nightly": Profile(
         name="nightly",
@@ -107,6 +122,10 @@ PROFILES = {
         timeout=3 * 3600,
         prepare_timeout=6 * 3600,
         build_timeout=1800,
+        devloop_sizes=(1000, 5000),
+        devloop_samples=3,
+        devloop_other_samples=3,
+        devloop_wait_s=3600.0,
     ),
 }
 

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from asv.results import iter_results
 
+from benchmarks.profiles import PROFILES
+from tests.asv_session import VERSIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 # Bengal reports phase times only from some commit on (0.5.1 must report all: test_head_values).
 ERA_SKIPPABLE = ("bench_phases.",)
@@ -27,6 +30,13 @@ MISSED = "bench_correctness.MissedEdits.track_missed_edit_outputs"
 # exponents then fail and say so ("does not grow over the ladder"); tests/test_scaling.py checks
 # their arithmetic.
 SMOKE_MAY_FAIL = ("bench_scaling.ScalingExponents.",)
+# Findings: benchmarks that fail at a release because of a Bengal bug there (a failure, not a
+# skip, is the finding); checked to still fail by the tests of their family.
+EXPECTED_FAILURES = {
+    # The dev server renders templates strictly and the default theme fails on the home page
+    # ("'section' is undefined"): the home page is never served.
+    "0.1.2": ("bench_devloop.",),
+}
 
 
 def _benchmarks(results_dir: Path) -> dict[str, dict]:
@@ -63,17 +73,19 @@ def _values(run, commit: str) -> dict[tuple[str, tuple[str, ...]], float | None]
 
 def test_every_benchmark_has_a_number_for_both_commits(asv_smoke_run) -> None:
     """Every benchmark has a number at both commits, except the failures that are findings:
-    the work numbers of a rebuild that missed its edit (and only those)."""
+    the work numbers of a rebuild that missed its edit (and only those), and a release's
+    EXPECTED_FAILURES."""
     problems, failures = [], 0
-    for commit in (asv_smoke_run.base, asv_smoke_run.head):
+    for commit, version in zip((asv_smoke_run.base, asv_smoke_run.head), VERSIONS, strict=True):
         values = _values(asv_smoke_run, commit)
+        expected = EXPECTED_FAILURES.get(version, ())
         missed = {(c[0].strip("'"), c[1]): v for (name, c), v in values.items() if name == MISSED}
         for (name, combo), value in values.items():
             mode = next((m for m, prefix in WORK.items() if name.startswith(prefix)), None)
             missed_here = mode is not None and bool(missed.get((mode, *combo)))
             if value is None:
                 failures += 1
-                if not missed_here and not name.startswith(SMOKE_MAY_FAIL):
+                if not (missed_here or name.startswith((*SMOKE_MAY_FAIL, *expected))):
                     problems.append(f"{commit[:8]} {name}{combo}: failed")
             elif missed_here:
                 problems.append(
@@ -140,3 +152,42 @@ def test_compare_lists_every_benchmark(asv_smoke_run) -> None:
 def _machine(results_dir: Path) -> str:
     (machine,) = [p.name for p in results_dir.iterdir() if (p / "machine.json").exists()]
     return machine
+
+
+def _family(run, commit: str, prefix: str) -> dict[str, float | None]:
+    """``{"name(params)": value}`` of the benchmarks whose name starts with ``prefix``."""
+    benchmarks = _benchmarks(run.results)
+    (result,) = [r for r in iter_results(run.results) if r.commit_hash == commit]
+    out = {}
+    for name, bench in benchmarks.items():
+        if name.startswith(prefix):
+            values = result.get_result_value(name, bench["params"])
+            combos = list(itertools.product(*bench["params"])) or [()]
+            for combo, value in zip(combos, values, strict=True):
+                out[f"{name}({', '.join(combo)})"] = value
+    return out
+
+
+def test_dev_loop_values_are_latencies_within_the_wait_limit(asv_smoke_run) -> None:
+    """0.5.1: every dev-loop number exists and is a real duration, shorter than every wait."""
+    smoke = PROFILES["smoke"]
+    limit = smoke.devloop_wait_s
+    values = _family(asv_smoke_run, asv_smoke_run.head, "bench_devloop.")
+    # first page cold/warm; 3 edits x (latency, spread, rebuild, pages, beyond); sizes; slope
+    assert len(values) == 2 + 3 * 5 + len(smoke.devloop_sizes) + 1, sorted(values)
+    for name, value in values.items():
+        assert value is not None and math.isfinite(value), (name, value)
+        if "exponent" in name:
+            continue
+        if "pages_rebuilt" in name:
+            assert value >= 1, (name, value)
+        elif "spread" in name or "beyond_rebuild" in name:
+            assert -limit < value < limit, (name, value)
+        else:
+            assert 0 < value < limit, (name, value)
+
+
+def test_dev_loop_fails_where_the_dev_server_never_serves_the_home_page(asv_smoke_run) -> None:
+    """0.1.2: the finding behind EXPECTED_FAILURES still holds for every dev-loop benchmark."""
+    values = _family(asv_smoke_run, asv_smoke_run.base, "bench_devloop.")
+    assert values and all(v is None for v in values.values()), values
