@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,14 @@ class BuildResult:
     log: str
     returncode: int = 0
     warnings: list[str] = dataclasses.field(default_factory=list)
+    # What the machine spent, without the waiting: the CLI child's user + system time
+    # (os.wait4), or this process's for an in-process build.
+    cpu_s: float = 0.0
+    # Exact work counters: sizes of the output tree, of the files this build wrote, and of
+    # Bengal's cache after the build.
+    output_bytes: int = 0
+    bytes_written: int = 0
+    cache_bytes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -115,7 +124,9 @@ class Build:
         via: str = "api",
         *,
         workers: int | None = None,
+        wrapper: Sequence[str] = (),
     ) -> None:
+        """``wrapper``: argv a CLI build runs under (e.g. valgrind's), prepended to Bengal's."""
         if mode not in compat.MODES:
             raise ValueError(f"mode must be one of {compat.MODES}, not {mode!r}")
         if via not in VIAS:
@@ -138,6 +149,8 @@ class Build:
         self.out = compat.output_dir(self.root)
         self.before = snapshot(self.out)
         self.argv = compat.cli_argv(self.cli_caps, self.root, mode) if self.cli_caps else []
+        if self.argv:
+            self.argv = [*wrapper, *self.argv]
         self.env = {**os.environ, **compat.BUILD_ENV}
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-build-", suffix=".log")
         if via == "api":
@@ -145,6 +158,7 @@ class Build:
         self.wall_s: float | None = None
         self.returncode = 0
         self.peak_rss_mb = 0.0
+        self.cpu_s = 0.0
         self.raw_stats: Any = None
         self.error: BaseException | None = None
 
@@ -171,6 +185,7 @@ class Build:
         self.wall_s = time.perf_counter() - t0
         proc.returncode = self.returncode = os.waitstatus_to_exitcode(status)
         self.peak_rss_mb = usage.ru_maxrss / 1024  # Linux: KiB
+        self.cpu_s = usage.ru_utime + usage.ru_stime
 
     def _run_api(self) -> None:
         sys.stdout.flush()
@@ -181,6 +196,7 @@ class Build:
         os.dup2(self._log_fd, 1)
         os.dup2(self._log_fd, 2)
         self.error = None
+        c0 = time.process_time()
         t0 = time.perf_counter()
         try:
             self.raw_stats = compat.api_build(self.caps, self.root, self.mode)
@@ -188,6 +204,7 @@ class Build:
             self.error = exc
         finally:
             self.wall_s = time.perf_counter() - t0
+            self.cpu_s = time.process_time() - c0
             sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved[0], 1)
@@ -238,6 +255,10 @@ class Build:
             peak_rss_mb=round(self.peak_rss_mb, 1),
             log=log,
             returncode=self.returncode,
+            cpu_s=round(self.cpu_s, 3),
+            output_bytes=sum(size for _, size in after.values()),
+            bytes_written=sum(after[rel][1] for rel in written),
+            cache_bytes=compat.cache_bytes(self.root),
         )
         result.warnings = validate(self.root, self.out, log, stats, written, change)
         return result
