@@ -20,5 +20,15 @@ def bengal_env() -> Callable[..., Path]:
     return get
 
 
+@pytest.fixture(scope="session")
+def valgrind() -> str:
+    """valgrind (instruction counts), installed with apt-get when missing."""
+    from tests import system_packages
+
+    exe = system_packages.ensure("valgrind", "valgrind")
+    assert exe, "valgrind is missing and `apt-get install valgrind` did not provide it"
+    return exe
+
+
 # --- tools.report: one real asv smoke run per session (see tests/asv_fixtures.py) ---------------
 from asv_fixtures import asv_smoke_run  # noqa: E402, F401
