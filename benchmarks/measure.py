@@ -52,6 +52,7 @@ def measure_once() -> dict:
         reference[site_id(kind, pages)] = {
             "peak_rss_mb": full.peak_rss_mb,
             "pages_per_second": full.html_total / full.wall_s,
+            "cpu_s": full.cpu_s,
         }
     edits = {}
     for mode, via in MODES.items():
@@ -86,6 +87,7 @@ def _measure_edit(edit: str, *, mode: str, via: str) -> dict:
         comparison = driver.compare_with_clean_build(build.root, via=via, change=change)
         m["differing"], m["missed_edit"] = comparison.differing, comparison.missed_edit
         m["speedup"] = comparison.clean.wall_s / rebuild.wall_s
+        m["cpu_s"] = rebuild.cpu_s
         return m
     except Exception as exc:  # kept, and raised by the benchmarks that read this measurement
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -100,7 +102,7 @@ def edit_measurement(cache: dict, mode: str, edit: str, key: str) -> float:
     m = cache["edits"][mode, edit]
     if "error" in m:
         raise RuntimeError(m["error"])
-    if key in ("speedup", "rebuilt_pages") and m["missed_edit"]:
+    if key in ("speedup", "rebuilt_pages", "cpu_s") and m["missed_edit"]:
         raise RuntimeError(
             f"the rebuild missed the edit, so its work is no speedup: {m['missed_edit'][0]}"
         )

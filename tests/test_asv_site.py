@@ -24,7 +24,7 @@ from tools.asv_local.cli import load_asv_json
 BENCH = "bench_startup.ImportTime.timeraw_import_bengal"
 SINGLE_SHOT_TIMINGS = (
     r"track_(speedup_over_full|default_workers_speedup|pages_per_second|phase_ms"
-    r"|time_exponent|memory_exponent|build_seconds)"
+    r"|time_exponent|memory_exponent|build_seconds|cli_cpu_seconds|rebuild_cpu_seconds)"
 )
 
 
