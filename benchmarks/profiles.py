@@ -27,6 +27,8 @@ class Profile:
     rounds: int
     timeout: float  # seconds, for one benchmark process (setup included)
     prepare_timeout: float  # seconds, for one setup_cache
+    # (kind, pages) whose builds bench_instructions counts under cachegrind (8-14x slower)
+    instruction_site: tuple[str, int]
 
 
 PROFILES = {
@@ -42,6 +44,7 @@ PROFILES = {
         rounds=1,
         timeout=600,
         prepare_timeout=1800,
+        instruction_site=("nested", 2),
     ),
     # One commit pair of `asv continuous`: one 50-page site; the rebuilds that cost a full build on
     # recent Bengal (asset, config, the plain `bengal build`) are measured once (track_), not
@@ -59,6 +62,7 @@ PROFILES = {
         rounds=2,
         timeout=900,
         prepare_timeout=1800,
+        instruction_site=("nested", 50),
     ),
     "nightly": Profile(
         name="nightly",
@@ -83,6 +87,7 @@ PROFILES = {
         rounds=1,
         timeout=3 * 3600,
         prepare_timeout=6 * 3600,
+        instruction_site=("nested", 1000),
     ),
 }
 

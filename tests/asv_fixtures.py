@@ -41,7 +41,8 @@ def _sha(repo: Path, tag: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def asv_smoke_run(tmp_path_factory: pytest.TempPathFactory) -> AsvRun:
+def asv_smoke_run(tmp_path_factory: pytest.TempPathFactory, valgrind: str) -> AsvRun:
+    """(``valgrind``: the instruction benchmarks run too.)"""
     reuse = os.environ.get("BENGAL_BENCH_ASV_RESULTS")
     work = Path(reuse) if reuse else tmp_path_factory.mktemp("asv-smoke")
     rc = 0
