@@ -23,9 +23,10 @@ from tools.asv_local import history
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[1]
-# Pure-Python work per rendered page in the planted commit: ~0.1 G instructions (about 540 per
-# iteration on CPython 3.14), ~2% of a 0.5.1 full build of the smoke profile's instruction site.
-PLANTED_ITERATIONS = 200_000
+# Pure-Python work per rendered page in the planted commit: ~0.14 G instructions (about 540 per
+# iteration on CPython 3.14), ~2% of a 0.5.1 full build of the smoke profile's instruction site
+# (about six rendered pages).
+PLANTED_ITERATIONS = 260_000
 
 
 @dataclass(frozen=True)
