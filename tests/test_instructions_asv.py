@@ -29,6 +29,17 @@ ROOT = Path(__file__).resolve().parents[1]
 PLANTED_ITERATIONS = 260_000
 
 
+def plant_work_per_page(tree: Path) -> None:
+    """Make every rendered page of a 0.5.1 tree do PLANTED_ITERATIONS of pure-Python work."""
+    renderer = tree / "bengal" / "rendering" / "renderer.py"
+    text = renderer.read_text()
+    # After the docstring of Renderer.render_page, before its first statement.
+    body = re.compile(r'(\n    def render_page\(.*?""".*?"""\n)( +)', re.S)
+    assert body.search(text), "no Renderer.render_page with a docstring"
+    work = f"sum(i % 7 for i in range({PLANTED_ITERATIONS}))  # planted: work per page"
+    renderer.write_text(body.sub(lambda m: f"{m[1]}{m[2]}{work}\n{m[2]}", text, count=1))
+
+
 @dataclass(frozen=True)
 class Pair:
     repo: Path
@@ -133,16 +144,7 @@ def test_a_a_counts_agree_and_nothing_is_flagged(valgrind: str, tmp_path: Path) 
 
 @pytest.mark.slow
 def test_a_planted_slowdown_is_caught(valgrind: str, tmp_path: Path) -> None:
-    def plant(tree: Path) -> None:
-        renderer = tree / "bengal" / "rendering" / "renderer.py"
-        text = renderer.read_text()
-        # After the docstring of Renderer.render_page, before its first statement.
-        body = re.compile(r'(\n    def render_page\(.*?""".*?"""\n)( +)', re.S)
-        assert body.search(text), "no Renderer.render_page with a docstring"
-        work = f"sum(i % 7 for i in range({PLANTED_ITERATIONS}))  # planted: work per page"
-        renderer.write_text(body.sub(lambda m: f"{m[1]}{m[2]}{work}\n{m[2]}", text, count=1))
-
-    pair = run_instruction_benchmarks(tmp_path, "0.5.1", plant, "planted: work per page")
+    pair = run_instruction_benchmarks(tmp_path, "0.5.1", plant_work_per_page, "planted work")
     assert pair.returncode == 0, pair.log[-4000:]
     counted = ratios(rows(pair), r"\.track_\w+_instructions\b")
     print("planted slowdown, instruction ratios:", counted)
