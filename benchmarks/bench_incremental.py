@@ -60,6 +60,13 @@ class _RebuildWork(SingleMeasurement):
 
     track_rebuilt_pages.unit = "pages"
 
+    def track_rebuild_cpu_seconds(self, cache: dict, edit: str) -> float:
+        """CPU time (user + system) of the rebuild: of the ``bengal`` child for the CLI, of this
+        process for an in-process build."""
+        return edit_measurement(cache, self.mode, edit, "cpu_s")
+
+    track_rebuild_cpu_seconds.unit = "s"
+
 
 class IncrementalBuild(_Rebuild):
     """Explicit incremental rebuild, in-process through Bengal's Python API."""

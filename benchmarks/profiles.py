@@ -43,6 +43,8 @@ class Profile:
     devloop_samples: int
     devloop_other_samples: int
     devloop_wait_s: float
+    # (kind, pages) whose builds bench_instructions counts under cachegrind (8-14x slower)
+    instruction_site: tuple[str, int]
 
 
 PROFILES = {
@@ -66,6 +68,7 @@ PROFILES = {
         devloop_samples=2,
         devloop_other_samples=1,
         devloop_wait_s=120.0,
+        instruction_site=("nested", 2),
     ),
     # One commit pair of `asv continuous`: one 50-page site; the rebuilds that cost a full build on
     # recent Bengal (asset, config, the plain `bengal build`) are measured once (track_), not
@@ -91,6 +94,7 @@ PROFILES = {
         devloop_samples=3,
         devloop_other_samples=2,
         devloop_wait_s=180.0,
+        instruction_site=("nested", 50),
     ),
     "nightly": Profile(
         name="nightly",
@@ -126,6 +130,7 @@ PROFILES = {
         devloop_samples=3,
         devloop_other_samples=3,
         devloop_wait_s=3600.0,
+        instruction_site=("nested", 1000),
     ),
 }
 

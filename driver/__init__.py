@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,15 @@ class BuildResult:
     peak_rss_mb: float
     log: str
     returncode: int = 0
-    cpu_s: float = 0.0  # user + system CPU seconds of the CLI child (0 for in-process builds)
     warnings: list[str] = dataclasses.field(default_factory=list)
+    # What the machine spent, without the waiting: the CLI child's user + system time
+    # (os.wait4), or this process's for an in-process build.
+    cpu_s: float = 0.0
+    # Exact work counters: sizes of the output tree, of the files this build wrote, and of
+    # Bengal's cache after the build.
+    output_bytes: int = 0
+    bytes_written: int = 0
+    cache_bytes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -120,7 +128,9 @@ class Build:
         *,
         workers: int | None = None,
         timeout: float | None = None,
+        wrapper: Sequence[str] = (),
     ) -> None:
+        """``wrapper``: argv a CLI build runs under (e.g. valgrind's), prepended to Bengal's."""
         if mode not in compat.MODES:
             raise ValueError(f"mode must be one of {compat.MODES}, not {mode!r}")
         if via not in VIAS:
@@ -143,6 +153,8 @@ class Build:
         self.out = compat.output_dir(self.root)
         self.before = snapshot(self.out)
         self.argv = compat.cli_argv(self.cli_caps, self.root, mode) if self.cli_caps else []
+        if self.argv:
+            self.argv = [*wrapper, *self.argv]
         self.env = {**os.environ, **compat.BUILD_ENV}
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-build-", suffix=".log")
         if via == "api":
@@ -151,9 +163,9 @@ class Build:
         self.timeout = timeout  # CLI builds only: killed after this many seconds
         self.timed_out = False
         self.wall_s: float | None = None
-        self.cpu_s = 0.0
         self.returncode = 0
         self.peak_rss_mb = 0.0
+        self.cpu_s = 0.0
         self.raw_stats: Any = None
         self.error: BaseException | None = None
 
@@ -207,6 +219,7 @@ class Build:
         os.dup2(self._log_fd, 1)
         os.dup2(self._log_fd, 2)
         self.error = None
+        c0 = time.process_time()
         t0 = time.perf_counter()
         try:
             self.raw_stats = compat.api_build(self.caps, self.root, self.mode)
@@ -214,6 +227,7 @@ class Build:
             self.error = exc
         finally:
             self.wall_s = time.perf_counter() - t0
+            self.cpu_s = time.process_time() - c0
             sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved[0], 1)
@@ -272,6 +286,9 @@ class Build:
             log=log,
             returncode=self.returncode,
             cpu_s=round(self.cpu_s, 3),
+            output_bytes=sum(size for _, size in after.values()),
+            bytes_written=sum(after[rel][1] for rel in written),
+            cache_bytes=compat.cache_bytes(self.root),
         )
         problems = compat.structured_log_problems(self.root, self.started_ns)
         if problems:  # e.g. pages dropped at a deadline: exit 0, pages missing, said only there

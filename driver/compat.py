@@ -287,11 +287,17 @@ def set_workers(root: Path, workers: int | None) -> bool:
     """
     if workers is None:
         return False
+    return _set_build_setting(root, "max_workers", int(workers))
+
+
+def _set_build_setting(root: Path, key: str, value: int | bool) -> bool:
+    """Set ``[build] key = value`` in bengal.toml; True when the file changed."""
     path = root / "bengal.toml"
     text = path.read_text() if path.exists() else ""
-    if read_config(root).get("build", {}).get("max_workers") == workers:
+    current = read_config(root).get("build", {}).get(key)
+    if current == value and type(current) is type(value):  # TOML `1` is not `true`
         return False
-    line = f"max_workers = {int(workers)}"
+    line = f"{key} = {str(value).lower() if isinstance(value, bool) else value}"
     lines = text.splitlines()
     out: list[str] = []
     section = ""
@@ -303,7 +309,7 @@ def set_workers(root: Path, workers: int | None) -> bool:
             done = True
         if stripped.startswith("["):
             section = stripped.strip("[]").strip()
-        if section == "build" and re.match(r"max_workers\s*=", stripped):
+        if section == "build" and re.match(rf"{re.escape(key)}\s*=", stripped):
             if not done:
                 out.append(line)
                 done = True
@@ -716,3 +722,66 @@ def serve_rebuild_stats(output: str) -> dict[str, float]:
     if pages:
         out["pages_rebuilt"] = float(sum(pages))
     return out
+
+
+# --- one worker, Bengal's cache, start-up: instruction counts and work counters ---
+
+# The CLI invocation that starts Bengal and does no site work; every era's CLI has `--version`.
+STARTUP_ARGS = ("--version",)
+# Inside Bengal's cache directories: build logs (their size follows the clock), not cache.
+_NOT_CACHE = ("logs",)
+
+
+class NoSingleWorker(RuntimeError):
+    """This Bengal has no setting that limits a build to one worker."""
+
+
+@functools.cache
+def _reads_worker_setting() -> bool:
+    """Whether the installed Bengal reads a ``max_workers`` config key anywhere (a string key,
+    not the ``ThreadPoolExecutor(max_workers=...)`` argument)."""
+    key = re.compile(r"""["']max_workers["']""")
+    package = Path(probe().bengal_file).parent
+    return any(key.search(p.read_text(errors="replace")) for p in package.rglob("*.py"))
+
+
+def single_worker(root: Path) -> bool:
+    """Ask this Bengal for a build with one worker: ``[build] max_workers = 1`` and
+    ``parallel = false`` (no era has a CLI flag for the worker count; ``[build]`` is flattened
+    into the config from v0.1.0 on). With several workers, thread scheduling changes the work
+    from run to run (instruction counts spread by ~3% instead of ~0.01%).
+
+    Raises NoSingleWorker when this Bengal reads no worker setting. Returns True when bengal.toml
+    changed (a config edit invalidates incremental caches: call this before the first build).
+    """
+    if not _reads_worker_setting():
+        raise NoSingleWorker(
+            f"Bengal {probe().version} reads no `max_workers` setting: its builds cannot be "
+            "limited to one worker, so their instruction counts would follow thread scheduling"
+        )
+    changed = set_workers(root, 1)
+    return _set_build_setting(root, "parallel", False) or changed
+
+
+def cache_paths(root: Path) -> list[Path]:
+    """Where Bengal keeps its cache: ``<root>/.bengal/`` (v0.1.2 on) or, before, files and
+    directories named ``.bengal-cache*`` in the output directory."""
+    out = output_dir(root)
+    found = [root / ".bengal"] if (root / ".bengal").is_dir() else []
+    if out.is_dir():
+        found += sorted(p for p in out.iterdir() if p.name.startswith(".bengal-cache"))
+    return found
+
+
+def cache_bytes(root: Path) -> int:
+    """Total size of the files of Bengal's cache (build logs excluded)."""
+    total = 0
+    for path in cache_paths(root):
+        if path.is_file():
+            total += path.stat().st_size
+            continue
+        for dirpath, dirnames, filenames in os.walk(path):
+            if Path(dirpath) == path:
+                dirnames[:] = [d for d in dirnames if d not in _NOT_CACHE]
+            total += sum(os.stat(os.path.join(dirpath, f)).st_size for f in filenames)
+    return total

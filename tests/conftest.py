@@ -21,8 +21,19 @@ def bengal_env() -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session")
-def asv_smoke_run():
-    """One real asv run of every benchmark (smoke profile) on 0.1.2 and 0.5.1 per session."""
+def valgrind() -> str:
+    """valgrind (instruction counts), installed with apt-get when missing."""
+    from tests import system_packages
+
+    exe = system_packages.ensure("valgrind", "valgrind")
+    assert exe, "valgrind is missing and `apt-get install valgrind` did not provide it"
+    return exe
+
+
+@pytest.fixture(scope="session")
+def asv_smoke_run(valgrind: str):
+    """One real asv run of every benchmark (smoke profile) on 0.1.2 and 0.5.1 per session
+    (``valgrind``: the instruction benchmarks run too)."""
     from tests import asv_session
 
     return asv_session.smoke_run()

@@ -191,3 +191,39 @@ def test_dev_loop_fails_where_the_dev_server_never_serves_the_home_page(asv_smok
     """0.1.2: the finding behind EXPECTED_FAILURES still holds for every dev-loop benchmark."""
     values = _family(asv_smoke_run, asv_smoke_run.base, "bench_devloop.")
     assert values and all(v is None for v in values.values()), values
+
+
+def _report_values(run, commit: str) -> dict[str, float]:
+    from tools.report import data as rd
+
+    rs = rd.load(run.results)
+    return {n: m.value for n, m in rs.commit(commit).measurements.items() if not m.failed}
+
+
+def test_instruction_counts_and_work_counters_make_sense(asv_smoke_run) -> None:
+    """Values, per release: a full build executes more instructions than a one-page rebuild,
+    which does at least a no-op's work; start-up alone is less than any build."""
+    from benchmarks.profiles import PROFILES
+
+    site = "'{}-{}'".format(*PROFILES["smoke"].instruction_site)
+    for commit in (asv_smoke_run.base, asv_smoke_run.head):
+        v = _report_values(asv_smoke_run, commit)
+        ir = {b: v[f"bench_instructions.BuildInstructions.track_build_instructions({site}, "
+                   f"'{b}')"] for b in ("full", "one_page", "noop")}  # fmt: skip
+        work = {
+            (k, b): v[f"bench_instructions.WorkCounters.track_{k}({site}, '{b}')"]
+            for k in ("html_pages_written", "files_written", "bytes_written", "output_bytes",
+                      "cache_bytes")
+            for b in ("full", "one_page", "noop")
+        }  # fmt: skip
+        startup = v["bench_instructions.StartupInstructions.track_startup_instructions"]
+        assert ir["full"] > ir["one_page"] >= ir["noop"] > startup > 0, (commit, ir, startup)
+        pages = work["html_pages_written", "full"]
+        assert work["files_written", "full"] >= pages > work["html_pages_written", "one_page"] >= 1
+        assert work["bytes_written", "full"] == work["output_bytes", "full"] > 0
+        assert work["bytes_written", "one_page"] < work["bytes_written", "full"]
+        assert work["cache_bytes", "full"] > 0
+        cpu = [x for n, x in v.items() if ".track_cli_cpu_seconds(" in n]
+        assert cpu and all(x > 0 for x in cpu), commit
+    # 0.5.1's explicit incremental build after no change writes nothing.
+    assert work["html_pages_written", "noop"] == 0 and work["bytes_written", "noop"] == 0

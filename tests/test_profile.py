@@ -86,3 +86,38 @@ def test_unknown_commit_fails_cleanly(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     proc = profile("--bengal", "deadbeef", "--repo", str(repo), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "unknown commit 'deadbeef'" in proc.stderr
+
+
+def test_call_count_diff_of_two_real_profiles(profiled: Path, bengal_env, tmp_path: Path) -> None:
+    """The ncalls table of --compare: a one-worker cProfile of 0.1.2 against the 0.5.1 profile
+    above; the top 20 Bengal functions by absolute change, with cProfile's own numbers."""
+    from tools.profile.cli import CALLS_TOP_N, Job, calls_diff, diff_markdown, short_path
+
+    job = Job(bengal_env("0.1.2"), tmp_path / "work", "full", 1, 1)
+    for stage, *args in (
+        ("prepare", "--kind", "nested", "--pages", "4"),
+        ("build", "--cprofile", str(tmp_path / "base.prof"), "--result", str(tmp_path / "r.json")),
+    ):
+        subprocess.run(job.runner(stage, *args), env=job.env(), cwd=ROOT, check=True)
+    base = pstats.Stats(str(tmp_path / "base.prof"))
+    head = pstats.Stats(str(profiled / "build.prof"))
+    rows = calls_diff(base, head)
+    assert len(rows) == CALLS_TOP_N
+    changes = [abs(h - b) for _, b, h in rows]
+    assert changes == sorted(changes, reverse=True) and changes[-1] > 0
+
+    def calls(stats: pstats.Stats, label: str) -> int:
+        return sum(
+            v[1]
+            for f, v in stats.stats.items()  # type: ignore[attr-defined]
+            if is_bengal(f) and f"{short_path(f[0])} {f[2]}" == label
+        )
+
+    for label, b, h in rows:
+        assert (b, h) == (calls(base, label), calls(head, label)), label
+    assert calls_diff(head, head) == []
+    text = diff_markdown(base, head, "0.1.2", "0.5.1", 1.0, 2.0)
+    table = text.split("## Call counts")[1]
+    label, b, h = rows[0]
+    assert f"| `{label}` | {h - b:+d} | {b} → {h} |" in table
+    assert table.count("\n| `") == CALLS_TOP_N

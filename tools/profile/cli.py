@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import scenario_gen
-from driver import install
+from driver import compat, install
 from tools.profile.runner import WARM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,8 +141,14 @@ class Job:
         ]
 
     def env(self) -> dict[str, str]:
+        """The repository on the path; the builds' fixed hash seed, so that two profiles of one
+        commit call the same functions as often (set iteration follows the seed)."""
         path = os.environ.get("PYTHONPATH")
-        return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), path]))}
+        return {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), path])),
+            "PYTHONHASHSEED": compat.BUILD_ENV["PYTHONHASHSEED"],
+        }
 
 
 def _run(argv: list[str], env: dict[str, str], what: str) -> subprocess.CompletedProcess[str]:
@@ -425,8 +431,52 @@ def diff_markdown(
             "",
             *table(2, "Slower by cumulative time"),
             *table(1, "Slower by own time"),
+            *calls_table(base, head, base_spec, head_spec),
         ]
     )
+
+
+CALLS_TOP_N = 20
+
+
+def _calls_by_label(stats: pstats.Stats) -> dict[str, int]:
+    """Calls (primitive and recursive) per Bengal function, keyed without line numbers."""
+    calls: dict[str, int] = {}
+    for func, (_cc, nc, _tt, _ct, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if is_bengal(func):
+            label = f"{short_path(func[0])} {func[2]}"
+            calls[label] = calls.get(label, 0) + nc
+    return calls
+
+
+def calls_diff(
+    base: pstats.Stats, head: pstats.Stats, n: int = CALLS_TOP_N
+) -> list[tuple[str, int, int]]:
+    """``(function, base calls, head calls)`` of the Bengal functions whose call count changed
+    most (by absolute change; ties by name). Call counts are what a one-worker build did, not
+    how long it took, so they do not follow the machine's load."""
+    a, b = _calls_by_label(base), _calls_by_label(head)
+    changed = [(f, a.get(f, 0), b.get(f, 0)) for f in set(a) | set(b) if a.get(f, 0) != b.get(f, 0)]
+    return sorted(changed, key=lambda r: (-abs(r[2] - r[1]), r[0]))[:n]
+
+
+def calls_table(
+    base: pstats.Stats, head: pstats.Stats, base_spec: str, head_spec: str
+) -> list[str]:
+    rows = calls_diff(base, head)
+    out = [
+        f"## Call counts: top {CALLS_TOP_N} Bengal functions by absolute change",
+        "",
+        "`ncalls` from cProfile: how often each function ran, not how fast, so the machine's "
+        "load does not move it. With one worker (`--workers 1`) identical builds differ only "
+        "where Bengal uses time-based caches or random choices, by a few calls: a large change "
+        "here is a change in the work done, whatever the timings above say.",
+        "",
+        f"| function | Δ calls | calls {base_spec} → {head_spec} |",
+        "|---|---:|---:|",
+    ]
+    out += [f"| `{f}` | {h - b:+d} | {b} → {h} |" for f, b, h in rows]
+    return [*out, ""] if rows else [*out, "(no Bengal function changed its call count)", ""]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

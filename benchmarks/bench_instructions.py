@@ -1,0 +1,149 @@
+"""Instruction counts and exact work counters: regressions of a few percent, without noise.
+
+Wall time on a shared machine moves by tens of percent between identical runs; the instructions
+a one-worker build executes (valgrind's cachegrind) move by hundredths of a percent, and the
+files and bytes a build writes do not move at all. Measured once per commit, on one copy of the
+profile's ``instruction_site``, in this order: a full CLI build, a no-op incremental rebuild, a
+one-page incremental rebuild; and Bengal's start-up alone (``bengal --version``), so start-up
+work can be told from site work. Every counted build is validated (a broken build is a failure,
+never a count). Without valgrind the builds still run, uncounted, for the work counters.
+
+What instruction counts miss (I/O, waiting, the worker pool, memory bandwidth) the wall-time,
+memory and parallel benchmarks still see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scenario_gen
+from benchmarks.profiles import PROFILE
+from benchmarks.sites import fresh_copy, site_id
+from benchmarks.timing import SingleMeasurement
+from driver import instructions
+
+SITE = site_id(*PROFILE.instruction_site)
+# Kind of build → (driver mode, the user's edit before it); run in this order on one copy.
+BUILDS = {
+    "full": ("full", "noop"),
+    "noop": ("incremental", "noop"),
+    "one_page": ("incremental", "one_page"),
+}
+# A fixed salt: the edit's text, and so the rebuild's work, is the same in every run.
+_SALT = "instructions"
+
+
+def measure_instructions() -> dict[str, Any]:
+    """setup_cache: every build of ``BUILDS`` counted (or, without valgrind, only run), and
+    start-up counted. A failure is kept per measurement and raised by the benchmarks that read
+    it; the rebuilds need the full build."""
+    try:
+        instructions.valgrind()
+        missing = ""
+    except instructions.ValgrindMissing as exc:
+        missing = str(exc)
+    root = fresh_copy(*PROFILE.instruction_site, name="instructions")
+    builds: dict[str, dict[str, Any]] = {}
+    for build, (mode, edit) in BUILDS.items():
+        if build != "full" and "error" in builds["full"]:
+            builds[build] = {"error": f"needs the full build: {builds['full']['error']}"}
+            continue
+        try:
+            change = scenario_gen.apply_edit(root, edit, batch_pages=1, salt=_SALT)
+            if missing:
+                result = instructions.build_one_worker(root, mode, change)
+                m: dict[str, Any] = {"instructions_error": missing}
+            else:
+                counted = instructions.count_build(root, mode, change)
+                assert counted.result is not None
+                result = counted.result
+                m = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
+            m.update(
+                html_pages_written=result.html_written,
+                files_written=result.files_written,
+                bytes_written=result.bytes_written,
+                output_bytes=result.output_bytes,
+                cache_bytes=result.cache_bytes,
+            )
+            builds[build] = m
+        except Exception as exc:  # kept, and raised by the benchmarks that read this build
+            builds[build] = {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        counted = instructions.count_startup()
+        startup = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
+    except Exception as exc:
+        startup = {"error": f"{type(exc).__name__}: {exc}"}
+    return {"site": SITE, "builds": builds, "startup": startup}
+
+
+measure_instructions.timeout = PROFILE.prepare_timeout
+
+
+def measurement(m: dict[str, Any], key: str) -> int:
+    """One number of ``measure_instructions``; raises what went wrong when there is none."""
+    if "error" in m:
+        raise RuntimeError(m["error"])
+    if key == "instructions" and "instructions_error" in m:
+        raise RuntimeError(m["instructions_error"])
+    return m[key]
+
+
+class BuildInstructions(SingleMeasurement):
+    """Instructions executed by one CLI build with one worker (cachegrind's Ir total)."""
+
+    setup_cache = staticmethod(measure_instructions)
+    params = [[SITE], list(BUILDS)]
+    param_names = ("site", "build")
+    version = "1"
+
+    def track_build_instructions(self, cache: dict, site: str, build: str) -> int:
+        return measurement(cache["builds"][build], "instructions")
+
+    track_build_instructions.unit = "instructions"
+
+
+class StartupInstructions(SingleMeasurement):
+    """Instructions of ``bengal --version``: the interpreter and Bengal's imports, no site."""
+
+    setup_cache = staticmethod(measure_instructions)
+    version = "1"
+
+    def track_startup_instructions(self, cache: dict) -> int:
+        return measurement(cache["startup"], "instructions")
+
+    track_startup_instructions.unit = "instructions"
+
+
+class WorkCounters(SingleMeasurement):
+    """What each build wrote and kept, exactly: HTML pages and all files written, bytes written,
+    the size of the output tree and of Bengal's cache after the build."""
+
+    setup_cache = staticmethod(measure_instructions)
+    params = [[SITE], list(BUILDS)]
+    param_names = ("site", "build")
+    version = "1"
+
+    def track_html_pages_written(self, cache: dict, site: str, build: str) -> int:
+        return measurement(cache["builds"][build], "html_pages_written")
+
+    track_html_pages_written.unit = "pages"
+
+    def track_files_written(self, cache: dict, site: str, build: str) -> int:
+        return measurement(cache["builds"][build], "files_written")
+
+    track_files_written.unit = "files"
+
+    def track_bytes_written(self, cache: dict, site: str, build: str) -> int:
+        return measurement(cache["builds"][build], "bytes_written")
+
+    track_bytes_written.unit = "bytes"
+
+    def track_output_bytes(self, cache: dict, site: str, build: str) -> int:
+        return measurement(cache["builds"][build], "output_bytes")
+
+    track_output_bytes.unit = "bytes"
+
+    def track_cache_bytes(self, cache: dict, site: str, build: str) -> int:
+        return measurement(cache["builds"][build], "cache_bytes")
+
+    track_cache_bytes.unit = "bytes"
