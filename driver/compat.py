@@ -157,16 +157,7 @@ def last_error(text: str) -> str:
 
 
 def _probe_cli(script: Path) -> dict[str, Any]:
-    top = _help(script)
-    # A command listing line looks like "  build  🔨 Build…" (click) or "  build (b)  Build…".
-    commands = set(re.findall(r"^\s{2,}([a-z][\w-]*)\b", top, re.M))
-    if "build" in commands:
-        argv: tuple[str, ...] = ("build",)
-    elif "site" in commands:
-        argv = ("site", "build")
-    else:
-        raise CliBroken(f"{script} --help lists neither `build` nor `site`")
-    text = _help(script, *argv)
+    argv, text = _command_help(script, "build")
     source = "option" if re.search(r"(^|\s)--source\b", text) else "positional"
     if "--no-incremental" in text:
         incr = "both"
@@ -224,29 +215,49 @@ def probe() -> Caps:
 
 @functools.cache
 def probe_cli() -> CliCaps:
-    """Probe the ``bengal`` command (cached per process and on disk); raises CliBroken.
+    """Probe the ``bengal`` command (cached per process and on disk); raises CliBroken."""
+    script, cli = _cached_probe("build", _probe_cli)
+    return CliCaps(cli=os.fspath(script), **cli)
 
-    The on-disk cache key covers the interpreter, Bengal's package file and the script's mtimes,
-    so a reinstall (asv installs every commit into the same env) probes again. A crash is never
-    cached.
+
+def _cached_probe(kind: str, probe_script: Any) -> tuple[Path, dict[str, Any]]:
+    """``probe_script(script)`` of the ``bengal`` command, cached on disk per ``kind``.
+
+    The key covers the interpreter, Bengal's package file and the script's mtimes, so a
+    reinstall (asv installs every commit into the same env) probes again. A crash (CliBroken) is
+    never cached. JSON lists come back as tuples.
     """
     init = Path(probe().bengal_file)
     script = _bengal_script()
-    stamp = f"{sys.executable}|{init}|{init.stat().st_mtime_ns}|{script.stat().st_mtime_ns}"
+    stamp = f"{kind}|{sys.executable}|{init}|{init.stat().st_mtime_ns}|{script.stat().st_mtime_ns}"
     cache = _cache_file(hashlib.sha256(stamp.encode()).hexdigest()[:20])
     try:
-        cli = json.loads(cache.read_text())
-        cli["cli_build"] = tuple(cli["cli_build"])
-    except (OSError, ValueError, KeyError):
-        cli = _probe_cli(script)
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(cli))
-            os.replace(tmp, cache)
-        except OSError:
-            pass
-    return CliCaps(cli=os.fspath(script), **cli)
+        found = json.loads(cache.read_text())
+        return script, {k: tuple(v) if isinstance(v, list) else v for k, v in found.items()}
+    except (OSError, ValueError, AttributeError):
+        found = probe_script(script)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(found))
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return script, found
+
+
+def _command_help(script: Path, name: str) -> tuple[tuple[str, ...], str]:
+    """The argv after ``bengal`` that runs ``name`` (``name`` or ``site name``) and its help."""
+    top = _help(script)
+    # A command listing line looks like "  build  🔨 Build…" (click) or "  build (b)  Build…".
+    commands = set(re.findall(r"^\s{2,}([a-z][\w-]*)\b", top, re.M))
+    if name in commands:
+        argv: tuple[str, ...] = (name,)
+    elif "site" in commands:
+        argv = ("site", name)
+    else:
+        raise CliBroken(f"{script} --help lists neither `{name}` nor `site`")
+    return argv, _help(script, *argv)
 
 
 # --- site layout ---
@@ -612,15 +623,7 @@ def _disable_flag(text: str, name: str) -> tuple[str, ...]:
 
 
 def _probe_serve(script: Path) -> dict[str, Any]:
-    top = _help(script)
-    commands = set(re.findall(r"^\s{2,}([a-z][\w-]*)\b", top, re.M))
-    if "serve" in commands:
-        argv: tuple[str, ...] = ("serve",)
-    elif "site" in commands:
-        argv = ("site", "serve")
-    else:
-        raise CliBroken(f"{script} --help lists neither `serve` nor `site`")
-    text = _help(script, *argv)
+    argv, text = _command_help(script, "serve")
     for flag in ("--host", "--port"):
         if not re.search(rf"(^|[\s,]){flag}\b", text, re.M):
             raise CliBroken(f"`bengal {' '.join(argv)} --help` lists no {flag}")
@@ -637,23 +640,7 @@ def _probe_serve(script: Path) -> dict[str, Any]:
 def probe_serve() -> ServeCaps:
     """Probe ``bengal serve`` (cached per process and on disk like ``probe_cli``); raises
     CliBroken."""
-    init = Path(probe().bengal_file)
-    script = _bengal_script()
-    stamp = f"serve|{sys.executable}|{init}|{init.stat().st_mtime_ns}|{script.stat().st_mtime_ns}"
-    cache = _cache_file(hashlib.sha256(stamp.encode()).hexdigest()[:20])
-    try:
-        caps = json.loads(cache.read_text())
-        caps = {k: tuple(v) if isinstance(v, list) else v for k, v in caps.items()}
-        return ServeCaps(cli=os.fspath(script), **caps)
-    except (OSError, ValueError, TypeError):
-        caps = _probe_serve(script)
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(caps))
-        os.replace(tmp, cache)
-    except OSError:
-        pass
+    script, caps = _cached_probe("serve", _probe_serve)
     return ServeCaps(cli=os.fspath(script), **caps)
 
 
