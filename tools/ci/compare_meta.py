@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from tools.ci import github_output
 
 PROFILES = ("smoke", "pr", "nightly")
 SHA = re.compile(r"[0-9a-f]{40}")
@@ -147,16 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=1) + "\n")
     print(json.dumps(record))
-    if args.github_output:
-        target = os.environ.get("GITHUB_OUTPUT")
-        if not target:
-            print("error: --github-output but $GITHUB_OUTPUT is not set", file=sys.stderr)
-            return 2
-        with open(target, "a") as fh:
-            fh.write(
-                f"pr={meta.pr or ''}\nbase={meta.base}\nhead={meta.head}\n"
-                f"profile={meta.profile}\nfactor={meta.factor}\npythons={' '.join(meta.pythons)}\n"
-            )
+    if args.github_output and not github_output.write(
+        pr=meta.pr or "",
+        base=meta.base,
+        head=meta.head,
+        profile=meta.profile,
+        factor=meta.factor,
+        pythons=" ".join(meta.pythons),
+    ):
+        return 2
     return 0
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.ci import github_output
 
 
 @dataclass(frozen=True, order=True)
@@ -111,13 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(found)} new regression(s)")
     for j in found:
         print(f"  {j.benchmark} @ {j.after[:8]}: {j.before_value:.4g} -> {j.after_value:.4g}")
-    if args.github_output:
-        target = os.environ.get("GITHUB_OUTPUT")
-        if not target:
-            print("error: --github-output but $GITHUB_OUTPUT is not set", file=sys.stderr)
-            return 2
-        with open(target, "a") as fh:
-            fh.write(f"new={len(found)}\n")
+    if args.github_output and not github_output.write(new=len(found)):
+        return 2
     return 1 if (found and args.fail_on_new) else 0
 
 

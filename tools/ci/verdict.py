@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from tools.ci import github_output
 
 KINDS = ("pass", "regression", "failure", "error")
 
@@ -102,13 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         record = {**asdict(verdict), "asv_rc": asv_rc, "report_rc": report_rc}
         args.json.write_text(json.dumps(record) + "\n")
-    if args.github_output:
-        target = os.environ.get("GITHUB_OUTPUT")
-        if not target:
-            print("error: --github-output but $GITHUB_OUTPUT is not set", file=sys.stderr)
-            return 2
-        with open(target, "a") as fh:
-            fh.write(f"verdict={verdict.kind}\n")
+    if args.github_output and not github_output.write(verdict=verdict.kind):
+        return 2
     return 0 if verdict.kind == "pass" else 1
 
 
