@@ -103,8 +103,9 @@ PROFILES = {
             ("nested", 5000),
             ("nested", 10000),
             ("flat", 1000),
+            # flat-10000 is cut: 0.5.1 had not finished it after 30 min (1,197 s CPU) here, and
+            # the flat shape's growth already shows from 1K to 5K.
             ("flat", 5000),
-            ("flat", 10000),
             ("api_docs", 1000),
             ("blog", 1000),
         ),
@@ -125,7 +126,7 @@ PROFILES = {
         rounds=1,
         timeout=3 * 3600,
         prepare_timeout=6 * 3600,
-        build_timeout=1800,
+        build_timeout=1200,  # 0.5.1's nested-5000 ran 1,095 s here and still dropped pages
         devloop_sizes=(1000, 5000),
         devloop_samples=3,
         devloop_other_samples=3,
