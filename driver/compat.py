@@ -695,7 +695,7 @@ def server_work_pending(output: str) -> bool:
     return False
 
 
-def serve_rebuild_stats(output: str) -> dict[str, float]:
+def serve_rebuild_report(output: str) -> dict[str, float]:
     """What the server reported about its rebuilds in ``output``: ``rebuilds`` and
     ``rebuild_ms`` (summed over them), ``pages_rebuilt`` (summed) where it says; {} when it
     reported no rebuild (some eras swap an edited page in without one)."""

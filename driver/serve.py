@@ -421,13 +421,13 @@ def _save_in_place(path: Path, data: bytes) -> None:
 def measure_edit(server: DevServer, editor: Editor, edit: str, salt: str) -> dict[str, float]:
     """One save-to-served sample on a settled server: ``latency_s`` from the save to the first
     response carrying the edit, beside what the server reported about its rebuild(s)
-    (``compat.serve_rebuild_stats``); the server is settled again afterwards."""
+    (``compat.serve_rebuild_report``); the server is settled again afterwards."""
     server.settle()
     offset = server.output_size()
     saved = editor.save(edit, salt=salt)
     latency = server.wait_for(saved.urls, saved.token, what=saved.what, since=saved.saved_at)
     server.settle()
-    return {"latency_s": latency, **compat.serve_rebuild_stats(server.output(offset))}
+    return {"latency_s": latency, **compat.serve_rebuild_report(server.output(offset))}
 
 
 def main(argv: list[str] | None = None) -> int:

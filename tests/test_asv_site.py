@@ -63,6 +63,9 @@ def test_every_benchmark_has_its_family_threshold(site) -> None:
             assert t == 0.5, name  # medians of a few samples of a server on shared cores
         elif re.fullmatch(SINGLE_SHOT_TIMINGS, kind):
             assert t == 0.5, name  # one value per commit, no statistics: noisy (A/A up to 34%)
+        elif name.startswith("bench_devloop."):  # medians of a few dev-server samples, own family
+            hits = [rx for rx in conf["regressions_thresholds"] if re.match(rx, f"{name}@main")]
+            assert t == 0.5 and len(hits) == 1, (name, hits)
         elif kind.startswith("peakmem_") or re.search(r"track_\w*(rss|mem)", kind):
             assert t == 0.05, name
         else:

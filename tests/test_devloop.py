@@ -153,19 +153,19 @@ REBUILD_0_5_1 = """\
 
 
 def test_the_servers_own_rebuild_reports_are_read() -> None:
-    assert compat.serve_rebuild_stats(REBUILD_0_1_5) == {
+    assert compat.serve_rebuild_report(REBUILD_0_1_5) == {
         "rebuilds": 1,
         "rebuild_ms": 2360,
         "pages_rebuilt": 3,
     }
-    assert compat.serve_rebuild_stats(REBUILD_0_3_0)["pages_rebuilt"] == 1
-    assert compat.serve_rebuild_stats(REBUILD_0_5_1 * 2) == {
+    assert compat.serve_rebuild_report(REBUILD_0_3_0)["pages_rebuilt"] == 1
+    assert compat.serve_rebuild_report(REBUILD_0_5_1 * 2) == {
         "rebuilds": 2,
         "rebuild_ms": 6440,
         "pages_rebuilt": 56,
     }
     # 0.3.0 swaps an edited page body in without a build, and says nothing but this
-    assert compat.serve_rebuild_stats("  14:27:16 │ 📝 File changed: page-00010.md\n") == {}
+    assert compat.serve_rebuild_report("  14:27:16 │ 📝 File changed: page-00010.md\n") == {}
 
 
 def test_a_server_is_settled_only_when_its_announced_work_is_done() -> None:
