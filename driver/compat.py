@@ -437,9 +437,9 @@ def normalise_stats(obj: Any) -> dict[str, Any]:
 
 _PHASE_LINE = re.compile(r"^\s*✓\s+([A-Z][A-Za-z -]+?)\s+(\d+(?:\.\d+)?)\s*ms\b", re.M)
 _INCR_LINE = re.compile(
-    r"(?:Incremental|Provenance) build: (\d+) pages, (\d+) assets \(skipped (\d+) cached\)"
+    r"(?:Incremental|Provenance) build: (\d+) pages?, (\d+) assets? \(skipped (\d+) cached\)"
 )
-_BUILT_LINE = re.compile(r"Built (\d+) pages")
+_BUILT_LINE = re.compile(r"Built (\d+) pages?")
 _SKIPPED_LINE = re.compile(r"No changes detected - build skipped")
 
 
