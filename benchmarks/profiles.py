@@ -131,7 +131,7 @@ PROFILES = {
         devloop_samples=3,
         devloop_other_samples=3,
         devloop_wait_s=3600.0,
-        instruction_site=("nested", 1000),
+        instruction_site=("nested", 200),  # under cachegrind (8-14x slower): inside the budget
     ),
 }
 
