@@ -232,3 +232,21 @@ def test_cost_of_an_unknown_commit_is_one_line(asv_smoke_run) -> None:
         cwd=ROOT, text=True, capture_output=True,
     )  # fmt: skip
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_instruction_regressions_are_listed_first() -> None:
+    def m(key: str, value: float) -> rd.Measurement:
+        return rd.Measurement(key, (), value, None, None, "1", "s")
+
+    keys = (
+        "bench_full.FullBuildReference.track_cli_wall_seconds",
+        "bench_instructions.StartupInstructions.track_startup_instructions",
+    )
+    base = rd.Commit("a" * 40, 1, "a", {k: m(k, 100.0) for k in keys})
+    head = rd.Commit("b" * 40, 2, "b", {k: m(k, 150.0) for k in keys})
+    rs = rd.ResultSet(Path("."), "m", [base, head], {}, {})
+    rows = rd.compare(rs, base, head, factor=1.1)
+    assert [(r.family, r.status) for r in rows] == [
+        ("instructions", "regression"),
+        ("full", "regression"),
+    ]

@@ -23,7 +23,10 @@ from asv.machine import iter_machine_files
 from asv.results import Results, get_result_hash_from_prefix, iter_results_for_machine
 from asv_runner.statistics import get_err
 
+# In report order: instruction counts first (a count that moved is a regression in its own
+# right, the wall-time rows beside it are supporting evidence), then the wall-time families.
 FAMILIES = (
+    "instructions",
     "full",
     "incremental",
     "memory",
@@ -33,6 +36,7 @@ FAMILIES = (
     "phases",
     "parallel",
     "startup",
+    "devloop",
     "other",
 )
 # asv assumes lower is better; these benchmarks measure something where higher is better.
