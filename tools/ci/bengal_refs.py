@@ -13,11 +13,12 @@ With ``--pr`` and no ``--base``, the base is the merge base of the PR head and `
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from tools.ci import github_output
 
 DEFAULT_URL = "https://github.com/lbliii/bengal.git"
 REF_RE = re.compile(r"^[A-Za-z0-9._/@^~-]+$")
@@ -90,9 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"base={base}\nhead={head}")
-    if args.github_output:
-        with open(os.environ["GITHUB_OUTPUT"], "a") as fh:
-            fh.write(f"base={base}\nhead={head}\npr={args.pr}\n")
+    if args.github_output and not github_output.write(base=base, head=head, pr=args.pr):
+        return 2
     return 0
 
 

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.ci import failed_commits, merge_results
+from tools.ci import failed_commits, github_output, merge_results
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tools" / "ci" / "results_branch.sh"
@@ -124,9 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         with args.summary.open("a") as fh:
             fh.write(f"### Results branch\n\n`{args.branch}` at `{head[:8] or 'none'}`\n\n")
             fh.write("".join(f"- {line}\n" for line in lines))
-    if args.github_output:
-        with open(os.environ["GITHUB_OUTPUT"], "a") as fh:
-            fh.write(f"sha={head}\n")
+    if args.github_output and not github_output.write(sha=head):
+        return 2
     return 0
 
 
