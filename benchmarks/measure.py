@@ -14,6 +14,7 @@ asv's per-run working directory.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 
@@ -35,6 +36,7 @@ ALL_EDITS = (*scenario_gen.EDITS, *scenario_gen.STRUCTURE_EDITS)
 # and the plain `bengal build` a user types (CLI, ``PROFILE.default_edits``), which decides on
 # its own whether to reuse the cache.
 MODES = {"incremental": "api", "default": "cli"}
+PROGRESS_ENV = "BENGAL_BENCH_PROGRESS_FILE"  # where measure_once also appends its progress lines
 
 
 def built_states() -> str:
@@ -60,7 +62,10 @@ def measure_once() -> dict:
     for site in reference_sites():
         reference[site_id(*site)] = _progress(site_id(*site), _reference_build(*site))
     rebuild_growth = {
-        n: _progress(f"one-page rebuild at {n} pages", _one_page_rebuild(n))
+        n: _progress(
+            f"one-page rebuild at {n} pages",
+            _one_page_rebuild(n, reference[site_id("nested", n)]),
+        )
         for n in PROFILE.rebuild_sizes
     }
     edits: dict = {}
@@ -124,9 +129,11 @@ def _reference_build(kind: str, pages: int) -> dict:
     }
 
 
-def _one_page_rebuild(pages: int) -> dict:
+def _one_page_rebuild(pages: int, reference: dict) -> dict:
     """The explicit incremental rebuild after one page edit, from the reference build's state,
     in a warmed process: does it grow with the site (it should not)?"""
+    if "error" in reference:
+        return {"error": f"no built nested-{pages} to edit: {reference['error']}"}
     try:
         warm_up_in_process("nested", pages)
         root = restore("nested", pages)
@@ -153,13 +160,15 @@ def _one_worker_build() -> dict:
 
 
 def _progress(what: str, m: dict) -> dict:
-    """Say on stderr what one measurement gave, as it lands (a nightly takes an hour or more;
-    ``asv run --show-stderr`` shows it)."""
+    """Say on stderr (and in ``$BENGAL_BENCH_PROGRESS_FILE``) what one measurement gave, as it
+    lands: a nightly takes an hour or more."""
     shown = {k: round(v, 2) if isinstance(v, float) else v for k, v in m.items()}
     shown = {k: v for k, v in shown.items() if not isinstance(v, list | dict)}
-    print(
-        f"[measure_once {time.strftime('%H:%M:%S')}] {what}: {shown}", file=sys.stderr, flush=True
-    )
+    line = f"[measure_once {time.strftime('%H:%M:%S')}] {what}: {shown}"
+    print(line, file=sys.stderr, flush=True)
+    if log := os.environ.get(PROGRESS_ENV):  # asv shows stderr only once setup_cache ends
+        with open(log, "a") as f:
+            f.write(line + "\n")
     return m
 
 

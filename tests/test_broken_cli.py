@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tarfile
 from pathlib import Path
@@ -57,8 +58,9 @@ def broken_cli_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tree = src / "bengal-0.5.1"
     pyproject = tree / "pyproject.toml"
     text = pyproject.read_text()
-    assert 'bengal = "bengal.cli.milo_app:run"' in text
-    pyproject.write_text(text.replace("bengal.cli.milo_app:run", "bengal._planted_crash:run"))
+    script = re.search(r'^bengal = "([^"]+)"$', text, re.MULTILINE)
+    assert script, "the sdist's pyproject.toml declares no bengal console script"
+    pyproject.write_text(text.replace(script.group(1), "bengal._planted_crash:run"))
     (tree / "bengal" / "_planted_crash.py").write_text(
         "def run():\n    raise RuntimeError('planted: the bengal command is broken')\n"
     )

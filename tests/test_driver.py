@@ -230,7 +230,7 @@ def test_cli_build_past_its_timeout_is_killed_and_said(bengal_env, tmp_path: Pat
         "--timeout", "1", check=False,
     )  # fmt: skip
     assert out["ok"] is False
-    pages = len(driver.load_manifest(root)["pages"])  # every page the site builds, indexes too
+    pages = len(driver.load_manifest(root)["pages"])  # every page in the output, indexes too
     assert out["error"] == f"did not finish in 1 s at {pages} pages", out["error"]
     left = [
         p
