@@ -45,3 +45,15 @@ def test_a_failed_reference_build_fails_the_exponent_with_its_error() -> None:
     }
     with pytest.raises(RuntimeError, match="did not finish in 1800 s"):
         bench_scaling._per_page_exponent(cache, "cpu_s")
+
+
+def test_a_one_page_rebuild_of_a_site_that_failed_to_build_says_why() -> None:
+    """A size whose reference build failed has no state to edit: its error, not a missing file."""
+    from benchmarks.measure import _one_page_rebuild
+
+    failed = {"error": "BuildFailed: Bengal's Render deadline expired: 3689 done, 2132 dropped"}
+    got = _one_page_rebuild(5000, failed)
+    assert got == {
+        "error": "no built nested-5000 to edit: "
+        "BuildFailed: Bengal's Render deadline expired: 3689 done, 2132 dropped"
+    }
