@@ -4,6 +4,10 @@ Why a module and not fixtures: the asv runs are the expensive part of the suite 
 date-pinned install per commit), so test_ci_scripts and test_asv_site must share them; these
 functions are memoised per process and the test modules wrap them in session fixtures. Bengal's
 sdists and asv's benchmark envs live in ``$BENGAL_BENCH_CACHE`` and survive between runs.
+
+The smoke run (every benchmark, two releases) is half the suite's time, so it starts in the
+background when the session starts (``start_smoke_run``, in its own asv env dir) and the tests
+that do not read it run meanwhile on the other core; the tests that read it run last.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import atexit
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ("0.1.2", "0.5.1")  # two releases from different eras of the CLI
 BENCH = r"bench_startup\.ImportTime"  # one cheap benchmark: Bengal's import time
 MACHINE = "pytest-bengal-benchmarks"
+TESTS_ENV_DIR = "asv-env-tests"  # the shard runs'
+SMOKE_ENV_DIR = "asv-env-smoke"  # the background smoke run's: two asv runs never share an env
+SMOKE_LIMIT_S = 3600.0  # the smoke run took 15-20 min here with the other tests beside it
 
 
 @functools.cache
@@ -85,15 +93,19 @@ class Shards:
     runs: list[ShardRun] = field(default_factory=list)
 
 
-def asv_local(config: Path, results: Path, html: Path, *args: str) -> subprocess.CompletedProcess:
-    """tools.asv_local with the test's config/results/html and the cached env dir."""
-    env_dir = bengal_history.cache_root() / "asv-env-tests"
-    argv = [
+def asv_local_argv(
+    config: Path, results: Path, html: Path, *args: str, env_dir: str = TESTS_ENV_DIR
+) -> list[str]:
+    """tools.asv_local with the test's config/results/html and a cached env dir."""
+    return [
         sys.executable, "-m", "tools.asv_local", "--repo", str(history().repo),
         "--config-out", str(config), "--results-dir", str(results), "--html-dir", str(html),
-        "--env-dir", str(env_dir), *args,
+        "--env-dir", str(bengal_history.cache_root() / env_dir), *args,
     ]  # fmt: skip
-    return run(argv)
+
+
+def asv_local(config: Path, results: Path, html: Path, *args: str) -> subprocess.CompletedProcess:
+    return run(asv_local_argv(config, results, html, *args))
 
 
 @functools.cache
@@ -168,8 +180,35 @@ class AsvRun:
 
 
 @functools.cache
+def start_smoke_run() -> subprocess.Popen | None:
+    """Start ``asv run`` of every benchmark on both releases in the background (once per
+    session; None when ``BENGAL_BENCH_ASV_RESULTS`` names an earlier run to reuse)."""
+    if os.environ.get("BENGAL_BENCH_ASV_RESULTS"):
+        return None
+    work = workdir() / "smoke"
+    work.mkdir(parents=True, exist_ok=True)
+    argv = asv_local_argv(
+        work / "asv.conf.json", work / "results", work / "html",
+        "run", "ALL", "--record-samples", "--show-stderr", env_dir=SMOKE_ENV_DIR,
+    )  # fmt: skip
+    with open(work / "run.log", "w") as log:
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    atexit.register(_stop, proc)
+    return proc
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End a background run the session no longer waits for (its whole process group)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@functools.cache
 def smoke_run() -> AsvRun:
-    """Every benchmark on both releases, once per session.
+    """Every benchmark on both releases, once per session (started by ``start_smoke_run``).
 
     ``BENGAL_BENCH_ASV_RESULTS=DIR`` reuses an earlier run's DIR (``results/``, ``asv.conf.json``
     and ``returncode`` as written here) instead of running asv again; the run's history is the
@@ -178,12 +217,16 @@ def smoke_run() -> AsvRun:
     reuse = os.environ.get("BENGAL_BENCH_ASV_RESULTS")
     work = Path(reuse) if reuse else workdir() / "smoke"
     rc_file = work / "returncode"
-    if not reuse:
-        proc = asv_local(
-            work / "asv.conf.json", work / "results", work / "html",
-            "run", "ALL", "--record-samples", "--show-stderr",
-        )  # fmt: skip
-        (work / "run.log").write_text(proc.stdout + proc.stderr)
+    proc = start_smoke_run()
+    if proc is not None:
+        try:
+            proc.wait(timeout=SMOKE_LIMIT_S)
+        except subprocess.TimeoutExpired:
+            _stop(proc)
+            tail = (work / "run.log").read_text(errors="replace")[-3000:]
+            raise AssertionError(
+                f"the smoke asv run did not finish in {SMOKE_LIMIT_S:.0f} s; its log ends:\n{tail}"
+            ) from None
         rc_file.write_text(str(proc.returncode))
     shas = history().shas
     return AsvRun(

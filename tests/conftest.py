@@ -30,6 +30,25 @@ def valgrind() -> str:
     return exe
 
 
+SMOKE_FIXTURE = "asv_smoke_run"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that read the smoke run go last: it runs in the background meanwhile."""
+    readers = [item for item in items if SMOKE_FIXTURE in getattr(item, "fixturenames", ())]
+    items[:] = [item for item in items if item not in readers] + readers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def smoke_run_in_background(request: pytest.FixtureRequest) -> None:
+    """Start the smoke run as the session starts, if any selected test reads it."""
+    if any(SMOKE_FIXTURE in getattr(i, "fixturenames", ()) for i in request.session.items):
+        from tests import asv_session
+
+        request.getfixturevalue("valgrind")  # its instruction benchmarks count under valgrind
+        asv_session.start_smoke_run()
+
+
 @pytest.fixture(scope="session")
 def asv_smoke_run(valgrind: str):
     """One real asv run of every benchmark (smoke profile) on 0.1.2 and 0.5.1 per session
