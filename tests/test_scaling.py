@@ -57,3 +57,27 @@ def test_a_one_page_rebuild_of_a_site_that_failed_to_build_says_why() -> None:
         "error": "no built nested-5000 to edit: "
         "BuildFailed: Bengal's Render deadline expired: 3689 done, 2132 dropped"
     }
+
+
+def test_after_a_size_fails_larger_sizes_of_that_kind_are_not_built(monkeypatch) -> None:
+    """A build limit is spent once per kind: the failure names the size that failed first."""
+    from benchmarks import measure
+
+    sites = [("flat", 1000), ("nested", 1000), ("nested", 5000), ("nested", 10000)]
+    built = []
+
+    def build(kind: str, pages: int) -> dict:
+        built.append((kind, pages))
+        if pages == 5000:
+            return {"error": "BuildFailed: did not finish in 900 s at 5821 pages"}
+        return {"cpu_s": pages / 10}
+
+    monkeypatch.setattr(measure, "reference_sites", lambda: sites)
+    monkeypatch.setattr(measure, "_reference_build", build)
+    got = measure.reference_builds()
+    assert built == sites[:3]
+    assert got["nested-10000"] == {
+        "error": "not built: nested-5000 failed first "
+        "(BuildFailed: did not finish in 900 s at 5821 pages)"
+    }
+    assert got["flat-1000"] == {"cpu_s": 100.0} and got["nested-1000"] == {"cpu_s": 100.0}
