@@ -14,6 +14,7 @@ memory and parallel benchmarks still see.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import scenario_gen
@@ -31,6 +32,28 @@ BUILDS = {
 }
 # A fixed salt: the edit's text, and so the rebuild's work, is the same in every run.
 _SALT = "instructions"
+# A bisect probe (tools.bisect) names the one number it needs: "startup", or a build of BUILDS,
+# which is measured after the builds before it (each starts from the state the one before left).
+PROBE_ENV = "BENGAL_BENCH_PROBE"
+NOT_PROBED = "not measured in this bisect probe"
+
+
+def probed_builds() -> tuple[list[str], bool]:
+    """The builds to measure, in order, and whether to count start-up: all of them, or only
+    what ``$BENGAL_BENCH_PROBE`` needs. A bad name raises ValueError at import."""
+    probe = os.environ.get(PROBE_ENV, "")
+    names = list(BUILDS)
+    if not probe:
+        return names, True
+    if probe == "startup":
+        return [], True
+    if probe not in BUILDS:
+        choices = ", ".join(["startup", *BUILDS])
+        raise ValueError(f"{PROBE_ENV}={probe!r}: not one of {choices}")
+    return names[: names.index(probe) + 1], False
+
+
+PROBED_BUILDS, PROBED_STARTUP = probed_builds()
 
 
 def measure_instructions() -> dict[str, Any]:
@@ -43,8 +66,9 @@ def measure_instructions() -> dict[str, Any]:
     except instructions.ValgrindMissing as exc:
         missing = str(exc)
     root = fresh_copy(*PROFILE.instruction_site, name="instructions")
-    builds: dict[str, dict[str, Any]] = {}
-    for build, (mode, edit) in BUILDS.items():
+    builds: dict[str, dict[str, Any]] = {b: {"skip": NOT_PROBED} for b in BUILDS}
+    for build in PROBED_BUILDS:
+        mode, edit = BUILDS[build]
         if build != "full" and "error" in builds["full"]:
             builds[build] = {"error": f"needs the full build: {builds['full']['error']}"}
             continue
@@ -68,15 +92,23 @@ def measure_instructions() -> dict[str, Any]:
             builds[build] = m
         except Exception as exc:  # kept, and raised by the benchmarks that read this build
             builds[build] = {"error": f"{type(exc).__name__}: {exc}"}
-    try:
-        counted = instructions.count_startup()
-        startup = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
-    except Exception as exc:
-        startup = {"error": f"{type(exc).__name__}: {exc}"}
+    startup: dict[str, Any] = {"skip": NOT_PROBED}
+    if PROBED_STARTUP:
+        try:
+            counted = instructions.count_startup()
+            startup = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
+        except Exception as exc:
+            startup = {"error": f"{type(exc).__name__}: {exc}"}
     return {"site": SITE, "builds": builds, "startup": startup}
 
 
 measure_instructions.timeout = PROFILE.prepare_timeout
+
+
+def skip_unprobed(m: dict[str, Any]) -> None:
+    """For ``setup``: asv records n/a (not a failure) for a number a bisect probe did not take."""
+    if "skip" in m:
+        raise NotImplementedError(m["skip"])
 
 
 def measurement(m: dict[str, Any], key: str) -> int:
@@ -96,6 +128,9 @@ class BuildInstructions(SingleMeasurement):
     param_names = ("site", "build")
     version = "1"
 
+    def setup(self, cache: dict, site: str, build: str) -> None:
+        skip_unprobed(cache["builds"][build])
+
     def track_build_instructions(self, cache: dict, site: str, build: str) -> int:
         return measurement(cache["builds"][build], "instructions")
 
@@ -107,6 +142,9 @@ class StartupInstructions(SingleMeasurement):
 
     setup_cache = staticmethod(measure_instructions)
     version = "1"
+
+    def setup(self, cache: dict) -> None:
+        skip_unprobed(cache["startup"])
 
     def track_startup_instructions(self, cache: dict) -> int:
         return measurement(cache["startup"], "instructions")
@@ -122,6 +160,9 @@ class WorkCounters(SingleMeasurement):
     params = [[SITE], list(BUILDS)]
     param_names = ("site", "build")
     version = "1"
+
+    def setup(self, cache: dict, site: str, build: str) -> None:
+        skip_unprobed(cache["builds"][build])
 
     def track_html_pages_written(self, cache: dict, site: str, build: str) -> int:
         return measurement(cache["builds"][build], "html_pages_written")
