@@ -1,14 +1,13 @@
 """tools.bisect end to end: real asv probes of a planted Bengal 0.1.2 history, under cachegrind.
 
-One history (``planted_history``) serves three bisects, in order, sharing one asv results folder,
-so a later bisect reuses the earlier probes (as the nightly's stored results are reused):
+One history (``planted_history``) and one asv results folder serve two bisects:
 
 1. commits 0–31: one commit adds ~1.5% to the full build's instruction count; the bisect of the
    full build (the default) must name it in at most 6 probes, probe no docs-only commit, keep
    every probe in asv's results, and show the planted loop in the call-count diff;
-2. commits 31–47: two commits add ~1.2% and ~2.2% to start-up; both must be named, with shares;
-3. commits 47–52: a commit that cannot build, right before a start-up step: it is skipped with
-   its reason and the answer is "one of" the two.
+2. commits 31–52: two commits add ~1.2% and ~2.2% to start-up, both named with their shares;
+   a third start-up step comes right after a commit that cannot build: that commit is skipped
+   with its reason and the answer for the step is "one of" the two.
 
 The smoke profile's instruction site (nested-2) keeps each probe to about a minute.
 """
@@ -127,31 +126,32 @@ def test_one_planted_step_is_named_in_six_probes(bisects: Bisects) -> None:
     assert "track_build_instructions('nested-2', 'full')" in report.stdout
 
 
-def test_two_steps_are_named_with_their_shares(bisects: Bisects) -> None:
+def test_several_steps_and_a_skipped_commit(bisects: Bisects) -> None:
+    """Commits 31–52: two start-up steps (~1.2%, ~2.2%) named exactly with their shares, and a
+    third right after a commit that cannot build: "one of" the two, with the skip's reason."""
     h = bisects.history
     small, large = h.index("startup", 31, STARTUP_SMALL), h.index("startup", 31, STARTUP_LARGE)
-    answer = bisects.run(31, 47, "startup", "--no-call-diff")
-    print(answer["markdown"])
-    steps = answer["steps"]
-    assert [s["culprit"] for s in steps] == sorted([h.shas[small], h.shas[large]], key=h.shas.index)
-    by_sha = {s["culprit"]: s for s in steps}
-    planted_cost(by_sha[h.shas[small]], STARTUP_SMALL)
-    planted_cost(by_sha[h.shas[large]], STARTUP_LARGE)
-    assert 0.010 < by_sha[h.shas[small]]["relative"] < 0.016, steps  # ~1.2% of start-up
-    assert 0.018 < by_sha[h.shas[large]]["relative"] < 0.027, steps  # ~2.2%
-    shares = [by_sha[h.shas[small]]["share_of_total"], by_sha[h.shas[large]]["share_of_total"]]
-    assert 0.25 < shares[0] < 0.45 and 0.55 < shares[1] < 0.75, shares  # ~0.35 / ~0.65
-    assert abs(sum(shares) - 1) < 0.02 and abs(answer["unexplained_relative"]) < 0.001
-    assert "explain the range's change within the threshold" in answer["markdown"]
-
-
-def test_a_broken_commit_is_skipped_and_the_answer_says_one_of(bisects: Bisects) -> None:
-    h = bisects.history
     broken = h.index("broken", 47)
-    answer = bisects.run(47, len(h.shas) - 1, "startup", "--no-call-diff")
+    answer = bisects.run(31, len(h.shas) - 1, "startup", "--no-call-diff")
     print(answer["markdown"])
-    (step,) = answer["steps"]
-    assert step["culprit"] is None
-    assert [s["sha"] for s in step["suspects"]] == [h.shas[broken], h.shas[broken + 1]]
+    exact = {s["culprit"]: s for s in answer["steps"] if s["culprit"]}
+    assert sorted(exact, key=h.shas.index) == sorted(
+        [h.shas[small], h.shas[large]], key=h.shas.index
+    )
+    planted_cost(exact[h.shas[small]], STARTUP_SMALL)
+    planted_cost(exact[h.shas[large]], STARTUP_LARGE)
+    assert 0.010 < exact[h.shas[small]]["relative"] < 0.016, exact  # ~1.2% of start-up
+    assert 0.018 < exact[h.shas[large]]["relative"] < 0.027, exact  # ~2.2%
+    (hidden,) = [s for s in answer["steps"] if not s["culprit"]]
+    assert [s["sha"] for s in hidden["suspects"]] == [h.shas[broken], h.shas[broken + 1]]
+    planted_cost(hidden, STARTUP_C)
     assert "SyntaxError" in answer["skipped"][h.shas[broken]], answer["skipped"]
     assert f"one of `{h.shas[broken][:8]}`, `{h.shas[broken + 1][:8]}`" in answer["markdown"]
+    shares = {s["after"]: s["share_of_total"] for s in answer["steps"]}
+    expected = {h.shas[small]: STARTUP_SMALL, h.shas[large]: STARTUP_LARGE,
+                h.shas[broken + 1]: STARTUP_C}  # fmt: skip
+    total = sum(expected.values())
+    for sha, share in shares.items():
+        assert abs(share - expected[sha] / total) < 0.03, (shares, expected)
+    assert abs(answer["unexplained_relative"]) < 0.001
+    assert "explain the range's change within the threshold" in answer["markdown"]
