@@ -39,9 +39,11 @@ class Part:
 
     @property
     def regex(self) -> str:
-        """asv's ``--bench`` (``re.search`` on ``module.Class.method``): exactly these classes."""
+        """asv's ``--bench`` (``re.search`` on ``module.Class.method``, ``(params)`` appended when
+        parameterised): exactly these modules, classes or functions, not their namesakes
+        (``bench_full.FullBuild`` must not take ``bench_full.FullBuildMemory``)."""
         alts = "|".join(re.escape(p.rstrip(".")) for p in self.prefixes)
-        return f"^(?:{alts})\\."
+        return f"^(?:{alts})(?:[.(]|$)"
 
 
 @dataclass(frozen=True)
