@@ -102,14 +102,22 @@ def test_nightly_selection_from_results(tmp_path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(repo),
          "--results", str(tmp_path / "results"), "--machine", "m", "--budget", "5",
-         "--out", str(out)],
+         "--out", str(out), "--sample"],
         capture_output=True, text=True, cwd=asv_session.ROOT,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    chosen = out.read_text().split()
-    assert len(chosen) == 5 and chosen[-1] == history[-1] and chosen[0] == history[10]
+    chosen = out.read_text().split()  # an even sample, the tip first
+    assert len(chosen) == 5 and chosen[0] == history[-1] and chosen[-1] == history[10]
     assert set(chosen) <= set(history[10:])
     assert "30 new commit(s); benchmarking 5" in proc.stdout
+    newest = subprocess.run(
+        [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(repo),
+         "--results", str(tmp_path / "results"), "--machine", "m", "--budget", "5",
+         "--out", str(out)],
+        capture_output=True, text=True, cwd=asv_session.ROOT,
+    )  # fmt: skip
+    assert newest.returncode == 0, newest.stderr
+    assert out.read_text().split() == history[-1:-6:-1]  # the 5 newest, the tip first
 
 
 def test_each_shard_ran_one_commit_with_real_asv(shards, history) -> None:

@@ -14,8 +14,9 @@ names it lists.
         --out plan.json [--github-output]
 
 ``plan.json``: ``{"tasks": [{"tier", "profile", "machine", "commit", "part", "artifact",
-"bench_minutes", "job_minutes"}, ...]}``; ``--github-output`` writes ``matrix`` (the tasks as a
-GitHub matrix), ``count`` and ``artifacts`` (space-separated names). Bad input: one line, exit 2.
+"bench_minutes", "deadline_s", "job_minutes"}, ...]}``; ``--github-output`` writes ``matrix``
+(the tasks as a GitHub matrix), ``count`` and ``artifacts`` (space-separated names). Bad input:
+one line, exit 2.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ SETUP_MINUTES = 5 + 5 + 5 + 10 + 15
 UPLOAD_MINUTES = 10
 SLACK_MINUTES = 15
 STEP_SLACK_MINUTES = 5  # the benchmark step's limit above its part's
+DEADLINE_MARGIN_S = 60  # bench_commits' --deadline above the part's limit, under the step's
 
 
 def machine_name(tier: tiers.Tier, preset: str = "gha") -> str:
@@ -61,6 +63,8 @@ def tasks(tier: tiers.Tier, chosen: list[str], preset: str = "gha") -> list[dict
                     "part": part.name,
                     "artifact": artifact(tier.name, part.name, commit),
                     "bench_minutes": bench,
+                    # a backstop under the step's limit: the part's own limit cuts first
+                    "deadline_s": part.limit_s + DEADLINE_MARGIN_S,
                     "job_minutes": SETUP_MINUTES + bench + UPLOAD_MINUTES + SLACK_MINUTES,
                 }
             )
@@ -87,7 +91,7 @@ def load(path: Path) -> list[dict[str, object]]:
     """The tasks of a plan file; CommitsError when it is not one."""
     try:
         data = json.loads(path.read_text())
-        rows = data["tasks"]
+        rows = data["tasks"] if "tasks" in data else data["include"]  # a plan or its matrix
         if not all(
             isinstance(t, dict) and {"commit", "machine", "artifact"} <= t.keys() for t in rows
         ):
