@@ -217,6 +217,12 @@ def test_results_branch_checkout_and_push(tmp_path) -> None:
     assert git(origin, "log", "--format=%s", "results") == "first"
     assert "results/m/a.json" in git(origin, "ls-tree", "-r", "--name-only", "results")
     assert git(origin, "ls-tree", "-r", "--name-only", "main") == ""  # main untouched
+    # an unreachable origin is an error, not "no results branch" (the history is not new)
+    git(clone, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    proc = subprocess.run(["bash", str(script), "checkout", "rb3"], cwd=clone,
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 1 and "git ls-remote origin failed" in proc.stderr
+    assert "starting an orphan" not in proc.stderr and not (clone / "rb3").exists()
 
 
 def test_bengal_refs_resolves_base_head_and_pr(history, tmp_path) -> None:
