@@ -183,6 +183,20 @@ def test_new_regressions_between_two_published_sites(history) -> None:
     assert "bench_startup.ImportTime.timeraw_import_bengal" in names
     jump = next(j for j in found if "ImportTime" in j.benchmark)
     assert jump.after == history.shas["0.5.1"] and jump.after_value > jump.before_value
+    # the bisect hook: the first new jump's benchmark and commits, the exact tier's first
+    first = found[0]
+    good = first.before or ""
+    assert new_regressions.bisect_target(found) == {
+        "benchmark": first.benchmark, "good": good, "bad": first.after
+    }  # fmt: skip
+    exact = new_regressions.Jump(
+        "bench_instructions.StartupInstructions.track_startup_instructions",
+        "graphs/branch-main/machine-gha-ubuntu-x64-exact/x", "b" * 40, "a" * 40, 1.0, 2.0,
+    )  # fmt: skip
+    assert new_regressions.bisect_target([*found, exact]) == {
+        "benchmark": exact.benchmark, "good": "a" * 40, "bad": "b" * 40
+    }  # fmt: skip
+    assert new_regressions.bisect_target([]) == {"benchmark": "", "good": "", "bad": ""}
     # the same site against itself: nothing new
     assert new_regressions.new_jumps(found, found) == []
     proc = subprocess.run(
