@@ -233,3 +233,39 @@ def test_bad_parts_are_one_line(tmp_path) -> None:
         )  # fmt: skip
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
         assert message in proc.stderr
+
+
+def part_run(base: Path, name: str, commit: str, value: float | None, ran: bool) -> Path:
+    """A part's run directory as bench_commits and asv leave it (one benchmark)."""
+    mdir = base / name / "results" / "m-exact"
+    mdir.mkdir(parents=True)
+    (mdir / "machine.json").write_text(json.dumps({"machine": "m-exact"}))
+    row = [value, [], "v", 1, 0.5 if ran else None]
+    (mdir / f"{commit[:8]}-env.json").write_text(json.dumps({
+        "commit_hash": commit, "result_columns": ["result", "params", "version", "started_at",
+                                                  "duration"],
+        "results": {f"bench.{name}": row},
+    }))  # fmt: skip
+    state = "ok" if value is not None else "failed"
+    status = {"machine": "m-exact", "commits": [{"commit": commit, "part": name, "state": state}]}
+    (base / name / "status.json").write_text(json.dumps(status))
+    return base / name
+
+
+def test_the_parts_of_one_run_are_judged_together(tmp_path) -> None:
+    """One part that did not install beside another that gave results: no failure, whichever
+    part the store reads first; two parts failing in one run count as one run."""
+    commit = "c" * 40
+    broken = part_run(tmp_path, "counts", commit, None, ran=False)  # asv skipped it: no install
+    fine = part_run(tmp_path, "counters", commit, 3.0, ran=True)
+
+    def judged(*runs: Path) -> dict:
+        failed: dict = {}
+        pairs = [(json.loads((r / "status.json").read_text()), r / "results") for r in runs]
+        failed_commits.update_runs(failed, pairs, "night 1")
+        return failed
+
+    assert judged(broken, fine) == judged(fine, broken) == {}
+    also = part_run(tmp_path / "x", "counters", commit, None, ran=True)  # ran, every one failed
+    record = judged(broken, also)["m-exact"][commit]
+    assert record["kind"] == "install" and record["runs"] == ["night 1"]  # install wins, 1 run

@@ -124,33 +124,44 @@ def _record(failed: Failed, machine: str, commit: str, kind: str, reason: str, r
 
 
 def update(failed: Failed, status: dict, results: Path | None, run: str) -> list[str]:
-    """Fold one run into the record; returns one line per change, for the summary.
+    """``update_runs`` for one run directory's status and results."""
+    return update_runs(failed, [(status, results)], run)
 
-    ``status`` is ``tools.ci.bench_commits``' status.json, ``results`` the run's asv results. A
-    commit with any successful benchmark clears its entry. One without counts a failure of this
-    run: ``install`` or ``benchmarks`` from its result file, else ``timeout`` when a run of it
-    timed out. A part that timed out beside parts that gave results is reported, not counted.
-    Other states (out of time, interrupted, asv errors) are not the commit's fault as far as
-    anyone can tell: they are retried. A commit is skipped once it failed in ``RUNS`` runs.
+
+def update_runs(failed: Failed, runs: list[tuple[dict, Path | None]], run: str) -> list[str]:
+    """Fold one workflow run into the record; returns one line per change, for the summary.
+
+    ``runs`` are its run directories' ``tools.ci.bench_commits`` status.json and asv results
+    (one per part when each part has its own job: they are judged together, so one part's
+    install failure never outweighs another part's results). A commit with any successful
+    benchmark clears its entry. One without counts a failure of this run: ``install`` or
+    ``benchmarks`` from its result files, else ``timeout`` when a part or run of it timed out. A
+    part that timed out beside parts that gave results is reported, not counted. Other states
+    (out of time, interrupted, asv errors) are not the commit's fault as far as anyone can tell:
+    they are retried. A commit is skipped once it failed in ``RUNS`` separate runs.
     """
     changes: list[str] = []
-    machine = status.get("machine", "")
-    if not MACHINE_RE.match(machine):
-        raise FailedError(f"status.json names no valid machine: {machine!r}")
-    timed_out: dict[str, list[str]] = {}
-    for entry in status.get("commits", []):
-        commit = entry.get("commit", "")
-        if not SHA_RE.match(commit):
-            raise FailedError(f"status.json: {commit!r} is not a full commit hash")
-        if entry.get("state") == "timeout":
-            part = entry.get("part")
-            limits = status.get("part_limits") or {}
-            limit = limits.get(part) if part else status.get("commit_timeout")
-            what = f"part {part} did not finish in" if part else "did not finish in"
-            per = "per-part" if part else "per-commit"
-            timed_out.setdefault(commit, []).append(f"{what} {_seconds(limit)} s ({per} timeout)")
+    timed_out: dict[tuple[str, str], list[str]] = {}
     kinds: dict[tuple[str, str], set[str]] = {}
-    if results is not None and results.is_dir():
+    for status, results in runs:
+        machine = status.get("machine", "")
+        if not MACHINE_RE.match(machine):
+            raise FailedError(f"status.json names no valid machine: {machine!r}")
+        for entry in status.get("commits", []):
+            commit = entry.get("commit", "")
+            if not SHA_RE.match(commit):
+                raise FailedError(f"status.json: {commit!r} is not a full commit hash")
+            if entry.get("state") == "timeout":
+                part = entry.get("part")
+                limits = status.get("part_limits") or {}
+                limit = limits.get(part) if part else status.get("commit_timeout")
+                what = f"part {part} did not finish in" if part else "did not finish in"
+                per = "per-part" if part else "per-commit"
+                timed_out.setdefault((machine, commit), []).append(
+                    f"{what} {_seconds(limit)} s ({per} timeout)"
+                )
+        if results is None or not results.is_dir():
+            continue
         for mdir in sorted(p for p in results.iterdir() if (p / "machine.json").exists()):
             for path in sorted(mdir.glob("*.json")):
                 if path.name == "machine.json":
@@ -160,23 +171,21 @@ def update(failed: Failed, status: dict, results: Path | None, run: str) -> list
                 kind = classify(result)
                 if SHA_RE.match(commit) and kind is not None:
                     kinds.setdefault((mdir.name, commit), set()).add(kind)
-    for commit in timed_out:
-        kinds.setdefault((machine, commit), set())
+    for key in timed_out:
+        kinds.setdefault(key, set())
     for (mname, commit), seen in sorted(kinds.items()):
+        late = timed_out.get((mname, commit), [])
         if "ok" in seen:
             if commit in failed.get(mname, {}):
                 del failed[mname][commit]
                 changes.append(f"{mname} {commit[:8]}: has results now, no longer skipped")
-            changes += [
-                f"{mname} {commit[:8]}: {t}; its other parts are stored"
-                for t in (timed_out.get(commit, []) if mname == machine else [])
-            ]
+            changes += [f"{mname} {commit[:8]}: {t}; its other parts are stored" for t in late]
             continue
         if "install" in seen:
             kind, reason = "install", REASONS["install"]
         elif "benchmarks" in seen:
             kind, reason = "benchmarks", REASONS["benchmarks"]
         else:
-            kind, reason = "timeout", "; ".join(timed_out[commit])
+            kind, reason = "timeout", "; ".join(late)
         changes.append(_record(failed, mname, commit, kind, reason, run))
     return changes

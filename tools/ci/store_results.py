@@ -88,6 +88,7 @@ def apply_runs(worktree: Path, runs: list[Path], label: str) -> list[str]:
         lines += [f"merged {n} result file(s) from {t}" for t, n in zip(trees, counts, strict=True)]
     record = worktree / failed_commits.FILE_NAME
     failed = failed_commits.load(record)
+    judged = []
     for run in runs:
         status_path = run / "status.json"
         if not status_path.exists():
@@ -98,7 +99,8 @@ def apply_runs(worktree: Path, runs: list[Path], label: str) -> list[str]:
         except ValueError as exc:
             raise StoreError(f"{status_path}: not readable JSON ({exc})") from exc
         results = run / "results"
-        lines += failed_commits.update(failed, status, results if results.is_dir() else None, label)
+        judged.append((status, results if results.is_dir() else None))
+    lines += failed_commits.update_runs(failed, judged, label)
     if failed or record.exists():
         failed_commits.save(record, failed)
     return lines
