@@ -216,6 +216,18 @@ def test_every_benchmark_of_the_suite_is_in_one_part_of_the_scale_tier() -> None
             assert part.limit_s >= 2 * part.cost_s, (tier.name, part.name)
 
 
+def test_a_tier_is_a_machine_name_and_nothing_else() -> None:
+    """Same fields as every other series (asv makes each field a graph path segment)."""
+    exact = machine.identity("gha", profile="pr", tier="exact")
+    scale = machine.identity("gha", profile="nightly", tier="scale")
+    plain = machine.identity("gha", profile="nightly", tier="")
+    assert exact["machine"] == "gha-ubuntu-x64-exact" and exact["profile"] == "pr"
+    assert scale == plain  # the scale tier is the nightly series as it was
+    assert set(exact) == set(plain)
+    with pytest.raises(machine.MachineError, match="tier exact runs the pr profile"):
+        machine.identity("gha", profile="nightly", tier="exact")
+
+
 def test_bad_parts_are_one_line(tmp_path) -> None:
     hashes = tmp_path / "hashes.txt"
     hashes.write_text("0" * 40 + "\n")

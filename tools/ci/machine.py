@@ -15,8 +15,10 @@ series; ``tools.ci.merge_results`` checks the ``profile`` field.
 
 A tier of the history (``$BENGAL_BENCH_TIER``, ``tools.ci.tiers``) is a series of its own: the
 name ends in the tier's series (``-exact``: the exact tier, run at the ``pr`` profile, never
-mixes with a ``pr`` backfill of the whole suite), and a ``tier`` field is stored with it; the
-``scale`` tier keeps the ``nightly`` series' name and fields.
+mixes with a ``pr`` backfill of the whole suite); the ``scale`` tier keeps the ``nightly``
+series' name. No ``tier`` field is stored: asv makes every machine field a path segment of every
+graph, and a field only some machines have would move the existing series' graphs (and make
+every known regression look new to ``tools.ci.new_regressions``).
 
     python -m tools.ci.machine --preset gha [--config asv.conf.json]   # registers, prints the name
     python -m tools.ci.machine --preset gha --name                     # prints the name only
@@ -36,7 +38,6 @@ from tools.ci import tiers
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("machine", "os", "arch", "cpu", "num_cpu", "ram")
 PROFILE_FIELD = "profile"
-TIER_FIELD = "tier"
 
 PRESETS: dict[str, dict[str, str]] = {
     # GitHub-hosted ubuntu-latest for public repositories: 4 vCPU, 16 GB.
@@ -129,8 +130,6 @@ def identity(
                 f"(set BENGAL_BENCH_PROFILE={series.profile})"
             )
         ident["machine"] = profile_machine(ident["machine"], series.series)
-        if series.series != profile:  # the scale tier keeps the profile's series as it was
-            ident[TIER_FIELD] = tier
     else:
         ident["machine"] = profile_machine(ident["machine"], profile)
     ident[PROFILE_FIELD] = profile
