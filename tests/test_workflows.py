@@ -176,7 +176,7 @@ def test_workflows_only_call_scripts_that_exist() -> None:
         assert importlib.util.find_spec(mod) is not None, mod
     for script in re.findall(r"(tools/ci/[\w.]+\.sh)", text):
         assert (ROOT / script).exists(), script
-    assert {"tools.asv_local", "tools.ci.commits", "tools.ci.store_results", "tools.report",
+    assert {"tools.asv_local", "tools.ci.plan", "tools.ci.store_results", "tools.report",
             "tools.profile", "tools.ci.new_regressions", "tools.ci.compare_meta",
             "tools.ci.verdict", "tools.ci.comment_gate"} <= modules  # fmt: skip
 
