@@ -131,12 +131,16 @@ def test_requests_only_for_bisectable_benchmarks() -> None:
         "startup",
     ]
     assert target_of("bench_full.FullBuild.time_full_build('nested-50')") is None
+    exact = "graphs/machine-gha-ubuntu-x64-exact/python-3.14/x.json"
+    pr = "graphs/machine-gha-ubuntu-x64-pr/python-3.14/x.json"  # a backfill: no tier's series
     jumps = [
-        Jump(full, "g", "b" * 40, "a" * 40, 1.0, 1.1),
-        Jump("bench_full.FullBuild.time_full_build('nested-50')", "g", "b" * 40, "a" * 40, 1, 2),
-        Jump(start, "g", "c" * 40, None, 1.0, 1.1),  # no good commit known: nothing to bisect
+        Jump(full, exact, "b" * 40, "a" * 40, 1.0, 1.1),
+        Jump("bench_full.FullBuild.time_full_build('nested-50')", exact, "b" * 40, "a" * 40, 1, 2),
+        Jump(start, exact, "c" * 40, None, 1.0, 1.1),  # no good commit known: nothing to bisect
+        Jump(files, pr, "c" * 40, "a" * 40, 1.0, 1.1),
+        Jump(files, exact, "c" * 40, "$(reboot)", 1.0, 1.1),  # not a commit hash
     ]
-    assert requests(jumps, 3) == [("a" * 40, "b" * 40, "full")]
+    assert requests(jumps, 3) == [("a" * 40, "b" * 40, "full", "exact")]
 
 
 def _answer(repo: Path) -> dict:

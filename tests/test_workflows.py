@@ -86,7 +86,7 @@ def test_least_privilege_concurrency_timeouts(path: Path) -> None:
         perms = job.get("permissions", {})
         writes = {k for k, v in perms.items() if v == "write"}
         allowed = {
-            "nightly": {"contents", "pages", "id-token", "issues"},
+            "nightly": {"contents", "pages", "id-token", "issues", "actions"},
             "backfill": {"contents", "pages", "id-token"},
             "bisect": {"contents", "issues"},
         }.get(path.stem, set())

@@ -31,6 +31,7 @@ from tools.bisect import probe as probing
 from tools.bisect.answer import Answer
 from tools.bisect.commits import RangeError, first_parent_range
 from tools.bisect.search import Skipped, bisect
+from tools.ci import tiers
 from tools.profile.cli import default_repo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", default=profiles.active_profile().name, choices=sorted(profiles.PROFILES)
     )
+    parser.add_argument(
+        "--tier",
+        default="",
+        choices=["", *tiers.TIERS],
+        help="a tier of the history (its machine gets the probes; its profile is used)",
+    )
     parser.add_argument("--results-dir", type=Path, default=ROOT / ".asv" / "results")
+    parser.add_argument(
+        "--stored-results",
+        type=Path,
+        help="earlier asv results to reuse, read only (probes go to --results-dir)",
+    )
     parser.add_argument("--env-dir", type=Path, help="asv's environments (default asv.conf.json's)")
     parser.add_argument("--machine-preset", default="local", choices=["local", "gha"])
     parser.add_argument("--out", type=Path, default=ROOT / "bisect")
@@ -67,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         "--no-call-diff", action="store_true", help="skip the culprits' call-count diffs"
     )
     args = parser.parse_args(argv)
+    if args.tier:
+        args.profile = tiers.tier(args.tier).profile
     try:
         answer = run(args, targets[args.benchmark])
     except (BisectError, RangeError) as exc:
@@ -86,8 +100,9 @@ def run(args: argparse.Namespace, target: probing.Target) -> Answer:
     repo = args.repo.expanduser().resolve()
     commits = first_parent_range(repo, args.good, args.bad)
     prober = probing.Prober(
-        repo, target, args.profile, args.results_dir, args.out, args.machine_preset, args.env_dir
-    )
+        repo, target, args.profile, args.results_dir, args.out, args.machine_preset,
+        args.env_dir, args.tier, args.stored_results,
+    )  # fmt: skip
     threshold = prober.threshold()
     probeable = [True, *(c.probeable for c in commits[1:-1]), True]
     probing.log(

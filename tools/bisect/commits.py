@@ -8,7 +8,10 @@ them costs minutes and cannot move a count (their dependency date can: see ``Com
 
 from __future__ import annotations
 
+import argparse
+import json
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,3 +79,46 @@ def describe(repo: Path, sha: str) -> Commit:
         "--root", sha,
     ).split("\n")  # fmt: skip
     return Commit(sha, subject, date, [f for f in files if f])
+
+
+def plan(commits: list[Commit], tier: str, preset: str = "gha") -> dict[str, object]:
+    """The store's trusted selection for a bisect: every commit of the range on the tier's
+    machine (``tools.ci.trusted_results`` keeps results of these and nothing else)."""
+    from tools.ci import machine, tiers
+
+    t = tiers.tier(tier)
+    name = machine.identity(preset, profile=t.profile, tier=t.name)["machine"]
+    tasks = [
+        {"tier": t.name, "profile": t.profile, "machine": name, "commit": c.sha,
+         "part": "bisect", "artifact": f"bisect-{c.sha}"}
+        for c in commits
+    ]  # fmt: skip
+    return {"tasks": tasks}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.bisect.commits --repo R --good G --bad B --tier exact --plan F``: the
+    range's trusted plan (for the store job), and its size on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m tools.bisect.commits")
+    parser.add_argument("--repo", type=Path, required=True)
+    parser.add_argument("--good", required=True)
+    parser.add_argument("--bad", required=True)
+    parser.add_argument("--tier", required=True)
+    parser.add_argument("--preset", default="gha", choices=["local", "gha"])
+    parser.add_argument("--plan", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        commits = first_parent_range(args.repo, args.good, args.bad)
+        args.plan.write_text(json.dumps(plan(commits, args.tier, args.preset)) + "\n")
+    except (RangeError, KeyError) as exc:
+        print(f"tools.bisect.commits: error: {exc}", file=sys.stderr)
+        return 2
+    probeable = sum(1 for c in commits[1:] if c.probeable)
+    print(
+        f"{len(commits) - 1} first-parent commits after {commits[0].short}, {probeable} probe-able"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

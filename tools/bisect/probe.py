@@ -21,6 +21,7 @@ from benchmarks import profiles
 from benchmarks.bench_instructions import BUILDS, PROBE_ENV
 from benchmarks.sites import site_id
 from tools.ci import machine as machine_id
+from tools.ci import tiers
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,13 +84,16 @@ class Prober:
         work_dir: Path,
         machine_preset: str = "local",
         env_dir: Path | None = None,
+        tier: str = "",
+        stored_dir: Path | None = None,
     ) -> None:
-        self.repo, self.target, self.profile = repo, target, profile
+        self.repo, self.target, self.profile, self.tier = repo, target, profile, tier
         self.results_dir, self.work_dir = results_dir.resolve(), work_dir.resolve()
         self.preset, self.env_dir = machine_preset, env_dir
         self.site = site_id(*profiles.PROFILES[profile].instruction_site)
         self.name = target.asv_name(self.site)
-        self.machine = machine_id.identity(machine_preset, profile)["machine"]
+        self.machine = machine_id.identity(machine_preset, profile, tier)["machine"]
+        self.stored_dir = stored_dir  # earlier results, read only (CI: the results branch)
         self.probes: list[Probe] = []
 
     def threshold(self) -> float:
@@ -101,14 +105,18 @@ class Prober:
         return rd.higher_is_better(self.name)
 
     def stored(self, sha: str) -> float | None:
-        """The value already in the results for ``sha`` (None when absent, failed or n/a)."""
-        try:
-            rs = rd.load(self.results_dir, machine=self.machine)
-        except rd.ReportError:
-            return None
-        commit = next((c for c in rs.commits if c.sha == sha), None)
-        m = commit.measurements.get(self.name) if commit else None
-        return None if m is None or m.failed or m.skipped else float(m.value)  # type: ignore[arg-type]
+        """The value already in the results (or the read-only stored results) for ``sha``; None
+        when absent, failed or n/a."""
+        for results in filter(None, (self.results_dir, self.stored_dir)):
+            try:
+                rs = rd.load(results, machine=self.machine)
+            except rd.ReportError:
+                continue
+            commit = next((c for c in rs.commits if c.sha == sha), None)
+            m = commit.measurements.get(self.name) if commit else None
+            if m is not None and not m.failed and not m.skipped:
+                return float(m.value)  # type: ignore[arg-type]
+        return None
 
     def measure(self, sha: str, label: str = "") -> Probe:
         """The value at ``sha``: stored, or one asv run of that commit (its log kept)."""
@@ -128,13 +136,18 @@ class Prober:
             "run", f"{sha}^!", "--bench", f"^{re.escape(self.target.key)}(\\(|$)",
             "--show-stderr",
         ]  # fmt: skip
-        env = {**os.environ, profiles.PROFILE_ENV: self.profile, PROBE_ENV: self.target.probe}
+        env = {
+            **os.environ,
+            profiles.PROFILE_ENV: self.profile,
+            PROBE_ENV: self.target.probe,
+            tiers.TIER_ENV: self.tier,
+        }
         log(f"probing {sha[:8]} {label}(asv run, {self.target.name} at {self.site})")
         t0 = time.monotonic()
         with log_file.open("w") as out:
             proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         seconds = time.monotonic() - t0
-        value = self.stored(sha)
+        value = self.stored(sha)  # the run's own result is in results_dir, read first
         if value is not None:
             log(f"  {sha[:8]}: {value:,.0f} ({seconds:.0f} s)")
             return Probe(sha, value, "", seconds, False)

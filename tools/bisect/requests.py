@@ -7,7 +7,8 @@ wall-time and memory steps are not bisected (their noise needs repeated samples)
 
     python -m tools.bisect.requests OLD_SITE NEW_SITE --out bisects.txt [--max 3]
 
-``bisects.txt``: one ``GOOD BAD BENCHMARK`` line per bisect (full hashes, tools.bisect's name).
+``bisects.txt``: one ``GOOD BAD BENCHMARK TIER`` line per bisect (full hashes, tools.bisect's
+name for the benchmark, the tier whose series showed the step).
 """
 
 from __future__ import annotations
@@ -18,9 +19,20 @@ import sys
 from pathlib import Path
 
 from tools.bisect.probe import targets
+from tools.ci import tiers
 from tools.ci.new_regressions import Jump, load_site, new_jumps
 
 _PARAMS = re.compile(r"^(?P<key>[\w.]+)(\('(?P<site>[\w-]+)', '(?P<build>\w+)'\))?$")
+_SHA = re.compile(r"[0-9a-f]{40}")
+_MACHINE = re.compile(r"machine-([\w.-]+)")
+
+
+def tier_of(graph: str) -> str | None:
+    """The tier whose series (the machine name's suffix) drew this graph."""
+    m = _MACHINE.search(graph)
+    if not m:
+        return None
+    return next((t.name for t in tiers.TIERS.values() if m[1].endswith(f"-{t.series}")), None)
 
 
 def target_of(benchmark: str) -> str | None:
@@ -34,13 +46,17 @@ def target_of(benchmark: str) -> str | None:
     return None
 
 
-def requests(jumps: list[Jump], limit: int) -> list[tuple[str, str, str]]:
-    """(good, bad, benchmark) for the first ``limit`` bisectable jumps with a known good commit."""
-    out: list[tuple[str, str, str]] = []
+def requests(jumps: list[Jump], limit: int) -> list[tuple[str, str, str, str]]:
+    """(good, bad, benchmark, tier) of the first ``limit`` bisectable jumps of a tier's series
+    with a known good commit."""
+    out: list[tuple[str, str, str, str]] = []
     for jump in jumps:
-        target = target_of(jump.benchmark)
-        if target and jump.before and jump.after and (jump.before, jump.after, target) not in out:
-            out.append((jump.before, jump.after, target))
+        target, tier = target_of(jump.benchmark), tier_of(jump.graph)
+        shas = (jump.before or "", jump.after)
+        if target and tier and all(_SHA.fullmatch(s) for s in shas):
+            request = (jump.before or "", jump.after, target, tier)
+            if request not in out:
+                out.append(request)
     return out[:limit]
 
 
@@ -55,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.new_site} is not a published asv site", file=sys.stderr)
         return 2
     found = requests(new_jumps(load_site(args.old_site), load_site(args.new_site)), args.max)
-    args.out.write_text("".join(f"{g} {b} {t}\n" for g, b, t in found))
+    args.out.write_text("".join(" ".join(r) + "\n" for r in found))
     print(f"{len(found)} bisect(s) to start")
     return 0
 
