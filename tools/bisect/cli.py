@@ -158,6 +158,7 @@ def call_count_diff(
         return f"(no call-count diff: {why})"
     text = diff.read_text()
     section = text[text.find(CALLS_HEADING) :] if CALLS_HEADING in text else ""
+    section = section.replace(culprit, culprit[:8])
     return re.sub(r"^## ", "#### ", section.strip(), flags=re.M)
 
 
