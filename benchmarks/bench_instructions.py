@@ -3,10 +3,11 @@
 Wall time on a shared machine moves by tens of percent between identical runs; the instructions
 a one-worker build executes (valgrind's cachegrind) move by hundredths of a percent, and the
 files and bytes a build writes do not move at all. Measured once per commit, on one copy of the
-profile's ``instruction_site``, in this order: a full CLI build, a no-op incremental rebuild, a
-one-page incremental rebuild; and Bengal's start-up alone (``bengal --version``), so start-up
-work can be told from site work. Every counted build is validated (a broken build is a failure,
-never a count). Without valgrind the builds still run, uncounted, for the work counters.
+profile's ``instruction_site``, in this order: Bengal's start-up alone (``bengal --version``), so
+start-up work can be told from site work, then a full CLI build, a no-op incremental rebuild and
+a one-page incremental rebuild. Every counted build is validated (a broken build is a failure,
+never a count) and must count more than start-up alone (else its work ran elsewhere). Without
+valgrind the builds still run, uncounted, for the work counters.
 
 What instruction counts miss (I/O, waiting, the worker pool, memory bandwidth) the wall-time,
 memory and parallel benchmarks still see.
@@ -34,8 +35,8 @@ _SALT = "instructions"
 
 
 def measure_instructions() -> dict[str, Any]:
-    """setup_cache: every build of ``BUILDS`` counted (or, without valgrind, only run), and
-    start-up counted. A failure is kept per measurement and raised by the benchmarks that read
+    """setup_cache: start-up counted, then every build of ``BUILDS`` counted (or, without
+    valgrind, only run). A failure is kept per measurement and raised by the benchmarks that read
     it; the rebuilds need the full build."""
     try:
         instructions.valgrind()
@@ -43,6 +44,13 @@ def measure_instructions() -> dict[str, Any]:
     except instructions.ValgrindMissing as exc:
         missing = str(exc)
     root = fresh_copy(*PROFILE.instruction_site, name="instructions")
+    startup: dict[str, Any] = {"error": missing}
+    if not missing:  # first: a counted build must count more than start-up alone
+        try:
+            counted = instructions.count_startup()
+            startup = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
+        except Exception as exc:
+            startup = {"error": f"{type(exc).__name__}: {exc}"}
     builds: dict[str, dict[str, Any]] = {}
     for build, (mode, edit) in BUILDS.items():
         if build != "full" and "error" in builds["full"]:
@@ -54,7 +62,9 @@ def measure_instructions() -> dict[str, Any]:
                 result = instructions.build_one_worker(root, mode, change)
                 m: dict[str, Any] = {"instructions_error": missing}
             else:
-                counted = instructions.count_build(root, mode, change)
+                counted = instructions.count_build(
+                    root, mode, change, startup=startup.get("instructions")
+                )
                 assert counted.result is not None
                 result = counted.result
                 m = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
@@ -68,11 +78,6 @@ def measure_instructions() -> dict[str, Any]:
             builds[build] = m
         except Exception as exc:  # kept, and raised by the benchmarks that read this build
             builds[build] = {"error": f"{type(exc).__name__}: {exc}"}
-    try:
-        counted = instructions.count_startup()
-        startup = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
-    except Exception as exc:
-        startup = {"error": f"{type(exc).__name__}: {exc}"}
     return {"site": SITE, "builds": builds, "startup": startup}
 
 

@@ -107,13 +107,24 @@ def _failure(what: str, returncode: int, log_file: Path, output: str) -> Instruc
     )
 
 
-def count_build(root: str | os.PathLike[str], mode: str = "full", change: Any = None) -> Counted:
+def count_build(
+    root: str | os.PathLike[str],
+    mode: str = "full",
+    change: Any = None,
+    *,
+    startup: int | None = None,
+) -> Counted:
     """Count one CLI build of ``root`` in ``mode`` with one worker, then validate it.
 
     An incremental build must start from a state built with one worker: switching a built site
     to one worker is a config change, which would make the counted build a full rebuild.
+    ``startup``: the instructions of ``count_startup`` (counted here when not given); a build
+    that counts fewer did its work outside the counted process (a Bengal that re-executes
+    itself or builds in a child), so its count is refused, not reported as a big improvement.
     """
     exe = valgrind()
+    if startup is None:
+        startup = count_startup().instructions
     root = _one_worker(root, mode)
     with tempfile.TemporaryDirectory(prefix="bengal-cachegrind-") as tmp:
         out_file, log_file = Path(tmp) / "cachegrind.out", Path(tmp) / "valgrind.log"
@@ -124,6 +135,12 @@ def count_build(root: str | os.PathLike[str], mode: str = "full", change: Any = 
         if build.returncode != 0 or not out_file.exists():
             raise _failure(f"bengal ({mode} build)", build.returncode, log_file, build.read_log())
         instructions = read_instructions(out_file)
+    if instructions < startup:
+        raise InstructionsFailed(
+            f"bengal ({mode} build) counted {instructions:,} instructions, fewer than start-up "
+            f"alone ({startup:,}, `bengal {' '.join(compat.STARTUP_ARGS)}`): the build ran "
+            "outside the counted process"
+        )
     assert build.wall_s is not None
     return Counted(instructions, build.wall_s, build.verify(change=change))
 
