@@ -7,7 +7,7 @@ one-worker build executes moves by hundredths of a percent, so a 2% step is visi
     counted.instructions, counted.result                             # result: validated
     driver.instructions.count_startup()                              # `bengal --version`
 
-    PYTHONPATH=<repo> <env python> -m driver.instructions build ROOT --mode full --json
+    PYTHONPATH=<repo> <env python> -m driver.instructions build ROOT --mode full [--startup N]
     PYTHONPATH=<repo> <env python> -m driver.instructions startup --json
 
 Every counted build runs ``valgrind --tool=cachegrind --cache-sim=no`` around the ``bengal``
@@ -123,8 +123,6 @@ def count_build(
     itself or builds in a child), so its count is refused, not reported as a big improvement.
     """
     exe = valgrind()
-    if startup is None:
-        startup = count_startup().instructions
     root = _one_worker(root, mode)
     with tempfile.TemporaryDirectory(prefix="bengal-cachegrind-") as tmp:
         out_file, log_file = Path(tmp) / "cachegrind.out", Path(tmp) / "valgrind.log"
@@ -135,14 +133,17 @@ def count_build(
         if build.returncode != 0 or not out_file.exists():
             raise _failure(f"bengal ({mode} build)", build.returncode, log_file, build.read_log())
         instructions = read_instructions(out_file)
+    assert build.wall_s is not None
+    result = build.verify(change=change)  # a broken build fails as such, before any comparison
+    if startup is None:
+        startup = count_startup().instructions
     if instructions < startup:
         raise InstructionsFailed(
             f"bengal ({mode} build) counted {instructions:,} instructions, fewer than start-up "
             f"alone ({startup:,}, `bengal {' '.join(compat.STARTUP_ARGS)}`): the build ran "
             "outside the counted process"
         )
-    assert build.wall_s is not None
-    return Counted(instructions, build.wall_s, build.verify(change=change))
+    return Counted(instructions, build.wall_s, result)
 
 
 def build_one_worker(
@@ -196,12 +197,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("build", help="count one validated CLI build (one worker)")
     p.add_argument("root")
     p.add_argument("--mode", choices=compat.MODES, default="full")
+    p.add_argument(
+        "--startup",
+        type=int,
+        metavar="INSTRUCTIONS",
+        help="start-up's count to compare the build with (counted when omitted)",
+    )
     sub.add_parser("startup", help="count `bengal --version`")
     for q in sub.choices.values():
         q.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
-        counted = count_build(args.root, args.mode) if args.cmd == "build" else count_startup()
+        if args.cmd == "build":
+            counted = count_build(args.root, args.mode, startup=args.startup)
+        else:
+            counted = count_startup()
     except (
         InstructionsFailed,
         driver.BuildFailed,
