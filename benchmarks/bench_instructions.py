@@ -15,6 +15,7 @@ memory and parallel benchmarks still see.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import scenario_gen
@@ -32,6 +33,28 @@ BUILDS = {
 }
 # A fixed salt: the edit's text, and so the rebuild's work, is the same in every run.
 _SALT = "instructions"
+# A bisect probe (tools.bisect) names the one number it needs: "startup", or a build of BUILDS,
+# which is measured after the builds before it (each starts from the state the one before left).
+PROBE_ENV = "BENGAL_BENCH_PROBE"
+NOT_PROBED = "not measured in this bisect probe"
+
+
+def probed_builds() -> tuple[list[str], bool]:
+    """The builds to measure, in order, and whether to count start-up: all of them, or only
+    what ``$BENGAL_BENCH_PROBE`` needs. A bad name raises ValueError at import."""
+    probe = os.environ.get(PROBE_ENV, "")
+    names = list(BUILDS)
+    if not probe:
+        return names, True
+    if probe == "startup":
+        return [], True
+    if probe not in BUILDS:
+        choices = ", ".join(["startup", *BUILDS])
+        raise ValueError(f"{PROBE_ENV}={probe!r}: not one of {choices}")
+    return names[: names.index(probe) + 1], False
+
+
+PROBED_BUILDS, PROBED_STARTUP = probed_builds()
 
 
 def measure_instructions() -> dict[str, Any]:
@@ -44,15 +67,21 @@ def measure_instructions() -> dict[str, Any]:
     except instructions.ValgrindMissing as exc:
         missing = str(exc)
     root = fresh_copy(*PROFILE.instruction_site, name="instructions")
-    startup: dict[str, Any] = {"error": missing}
-    if not missing:  # first: a counted build must count more than start-up alone
+    # First (where needed): a counted build must count more than start-up alone.
+    startup: dict[str, Any] = {"skip": NOT_PROBED}
+    floor: int | None = None
+    if PROBED_STARTUP or (PROBED_BUILDS and not missing):
         try:
             counted = instructions.count_startup()
-            startup = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
+            floor = counted.instructions
+            measured = {"instructions": floor, "counted_seconds": counted.seconds}
         except Exception as exc:
-            startup = {"error": f"{type(exc).__name__}: {exc}"}
-    builds: dict[str, dict[str, Any]] = {}
-    for build, (mode, edit) in BUILDS.items():
+            measured = {"error": f"{type(exc).__name__}: {exc}"}
+        if PROBED_STARTUP:
+            startup = measured
+    builds: dict[str, dict[str, Any]] = {b: {"skip": NOT_PROBED} for b in BUILDS}
+    for build in PROBED_BUILDS:
+        mode, edit = BUILDS[build]
         if build != "full" and "error" in builds["full"]:
             builds[build] = {"error": f"needs the full build: {builds['full']['error']}"}
             continue
@@ -62,9 +91,7 @@ def measure_instructions() -> dict[str, Any]:
                 result = instructions.build_one_worker(root, mode, change)
                 m: dict[str, Any] = {"instructions_error": missing}
             else:
-                counted = instructions.count_build(
-                    root, mode, change, startup=startup.get("instructions")
-                )
+                counted = instructions.count_build(root, mode, change, startup=floor)
                 assert counted.result is not None
                 result = counted.result
                 m = {"instructions": counted.instructions, "counted_seconds": counted.seconds}
@@ -84,6 +111,12 @@ def measure_instructions() -> dict[str, Any]:
 measure_instructions.timeout = PROFILE.prepare_timeout
 
 
+def skip_unprobed(m: dict[str, Any]) -> None:
+    """For ``setup``: asv records n/a (not a failure) for a number a bisect probe did not take."""
+    if "skip" in m:
+        raise NotImplementedError(m["skip"])
+
+
 def measurement(m: dict[str, Any], key: str) -> int:
     """One number of ``measure_instructions``; raises what went wrong when there is none."""
     if "error" in m:
@@ -101,6 +134,9 @@ class BuildInstructions(SingleMeasurement):
     param_names = ("site", "build")
     version = "1"
 
+    def setup(self, cache: dict, site: str, build: str) -> None:
+        skip_unprobed(cache["builds"][build])
+
     def track_build_instructions(self, cache: dict, site: str, build: str) -> int:
         return measurement(cache["builds"][build], "instructions")
 
@@ -112,6 +148,9 @@ class StartupInstructions(SingleMeasurement):
 
     setup_cache = staticmethod(measure_instructions)
     version = "1"
+
+    def setup(self, cache: dict) -> None:
+        skip_unprobed(cache["startup"])
 
     def track_startup_instructions(self, cache: dict) -> int:
         return measurement(cache["startup"], "instructions")
@@ -127,6 +166,9 @@ class WorkCounters(SingleMeasurement):
     params = [[SITE], list(BUILDS)]
     param_names = ("site", "build")
     version = "1"
+
+    def setup(self, cache: dict, site: str, build: str) -> None:
+        skip_unprobed(cache["builds"][build])
 
     def track_html_pages_written(self, cache: dict, site: str, build: str) -> int:
         return measurement(cache["builds"][build], "html_pages_written")

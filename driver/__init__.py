@@ -314,6 +314,23 @@ class Build:
 
 
 _STYLESHEET = re.compile(rb"<link\b[^>]*\bstylesheet\b[^>]*>", re.I)
+_HREF = re.compile(rb"""\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
+
+
+def unwritten_stylesheets(out: Path, rel: str, body: bytes) -> list[str]:
+    """The stylesheets a page links that are not in the output: a page that links its theme's
+    CSS but the build never wrote it renders unstyled (external and data URLs are not checked)."""
+    missing = []
+    for tag in _STYLESHEET.findall(body):
+        found = _HREF.search(tag)
+        href = found.group(1).decode(errors="replace") if found else ""
+        if not href or re.match(r"^([a-z][a-z0-9+.-]*:|//)", href, re.I):
+            continue
+        path = href.split("#")[0].split("?")[0]
+        base = out if path.startswith("/") else (out / rel).parent
+        if not (base / path.lstrip("/")).resolve().is_file():
+            missing.append(href)
+    return missing
 
 
 def validate(
@@ -354,6 +371,11 @@ def validate(
             raise BuildFailed(f"{rel}: rendered page lacks its token {token!r} (error page?)")
         if not _STYLESHEET.search(body):
             raise BuildFailed(f"{rel}: links no stylesheet (unstyled fallback page)")
+        unwritten = unwritten_stylesheets(out, rel, body)
+        if unwritten:
+            raise BuildFailed(
+                f"{rel}: links the stylesheet {unwritten[0]}, which the build did not write"
+            )
     for asset in manifest.get("assets", []):
         problem = compat.asset_problem(root, out, asset["source"])
         if not problem:

@@ -102,14 +102,22 @@ def test_nightly_selection_from_results(tmp_path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(repo),
          "--results", str(tmp_path / "results"), "--machine", "m", "--budget", "5",
-         "--out", str(out)],
+         "--out", str(out), "--sample"],
         capture_output=True, text=True, cwd=asv_session.ROOT,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    chosen = out.read_text().split()
-    assert len(chosen) == 5 and chosen[-1] == history[-1] and chosen[0] == history[10]
+    chosen = out.read_text().split()  # an even sample, the tip first
+    assert len(chosen) == 5 and chosen[0] == history[-1] and chosen[-1] == history[10]
     assert set(chosen) <= set(history[10:])
     assert "30 new commit(s); benchmarking 5" in proc.stdout
+    newest = subprocess.run(
+        [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(repo),
+         "--results", str(tmp_path / "results"), "--machine", "m", "--budget", "5",
+         "--out", str(out)],
+        capture_output=True, text=True, cwd=asv_session.ROOT,
+    )  # fmt: skip
+    assert newest.returncode == 0, newest.stderr
+    assert out.read_text().split() == history[-1:-6:-1]  # the 5 newest, the tip first
 
 
 def test_each_shard_ran_one_commit_with_real_asv(shards, history) -> None:
@@ -175,6 +183,20 @@ def test_new_regressions_between_two_published_sites(history) -> None:
     assert "bench_startup.ImportTime.timeraw_import_bengal" in names
     jump = next(j for j in found if "ImportTime" in j.benchmark)
     assert jump.after == history.shas["0.5.1"] and jump.after_value > jump.before_value
+    # the bisect hook: the first new jump's benchmark and commits, the exact tier's first
+    first = found[0]
+    good = first.before or ""
+    assert new_regressions.bisect_target(found) == {
+        "benchmark": first.benchmark, "good": good, "bad": first.after
+    }  # fmt: skip
+    exact = new_regressions.Jump(
+        "bench_instructions.StartupInstructions.track_startup_instructions",
+        "graphs/branch-main/machine-gha-ubuntu-x64-exact/x", "b" * 40, "a" * 40, 1.0, 2.0,
+    )  # fmt: skip
+    assert new_regressions.bisect_target([*found, exact]) == {
+        "benchmark": exact.benchmark, "good": "a" * 40, "bad": "b" * 40
+    }  # fmt: skip
+    assert new_regressions.bisect_target([]) == {"benchmark": "", "good": "", "bad": ""}
     # the same site against itself: nothing new
     assert new_regressions.new_jumps(found, found) == []
     proc = subprocess.run(
@@ -209,6 +231,12 @@ def test_results_branch_checkout_and_push(tmp_path) -> None:
     assert git(origin, "log", "--format=%s", "results") == "first"
     assert "results/m/a.json" in git(origin, "ls-tree", "-r", "--name-only", "results")
     assert git(origin, "ls-tree", "-r", "--name-only", "main") == ""  # main untouched
+    # an unreachable origin is an error, not "no results branch" (the history is not new)
+    git(clone, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    proc = subprocess.run(["bash", str(script), "checkout", "rb3"], cwd=clone,
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 1 and "git ls-remote origin failed" in proc.stderr
+    assert "starting an orphan" not in proc.stderr and not (clone / "rb3").exists()
 
 
 def test_bengal_refs_resolves_base_head_and_pr(history, tmp_path) -> None:

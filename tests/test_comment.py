@@ -135,9 +135,45 @@ def test_untrusted_runs_are_refused(over: dict, words: str) -> None:
     assert words in str(refused.value) and "\n" not in str(refused.value)
 
 
-def test_a_cancelled_run_posts_nothing() -> None:
-    with pytest.raises(comment_gate.NothingToPost, match="'cancelled'"):
-        comment_gate.accept_run(event(conclusion="cancelled"), REPO)
+def test_a_skipped_run_posts_nothing() -> None:
+    with pytest.raises(comment_gate.NothingToPost, match="'skipped'"):
+        comment_gate.accept_run(event(conclusion="skipped"), REPO)
+
+
+@pytest.mark.parametrize("conclusion,words", [("cancelled", "was cancelled"),
+                                              ("timed_out", "timed out")])  # fmt: skip
+def test_a_cancelled_or_timed_out_run_says_no_verdict_for_its_head(
+    tmp_path, conclusion: str, words: str
+) -> None:
+    """The comment must not keep an older head's "pass": it says there is no verdict for this
+    head, why, and links the run."""
+    run = comment_gate.accept_run(event(conclusion=conclusion), REPO)
+    meta = compare_meta.Meta(**{**meta_record(), "pythons": ("3.14",)})
+    empty = tmp_path / "compare-results"  # a cancelled run may have uploaded nothing
+    found = comment_body.read_results(empty, meta, {})
+    kind = comment_body.read_verdict(empty)
+    body = comment_body.render(found, meta, {}, conclusion=run.conclusion, verdict=kind,
+                               run_url=run.url)  # fmt: skip
+    lines = body.splitlines()
+    assert lines[2] == f"## ⚪ Bengal benchmarks: no verdict for `{HEAD[:8]}`"
+    assert f"The workflow run {words}: this is no verdict." in lines
+    assert f"[workflow run]({run.url})" in body and "No results for either commit." in body
+    comment_body.check_body(body, {})
+
+
+def test_an_older_run_never_overwrites_a_newer_runs_comment() -> None:
+    def body(run_id: int) -> str:
+        return f"{sticky_comment.MARKER}\n{sticky_comment.run_marker(run_id)}\n"
+
+    newer = {"id": 9, "user": {"login": "bench-bot"}, "body": body(4300), "html_url": "u9"}
+    github = FakeGitHub("bench-bot", [newer])
+    url, notes = comment_gate.post(github, "lbliii/bengal", 123, body(4242), {})
+    assert [c[0] for c in github.calls] == ["GET", "GET"] and url == "u9"  # nothing written
+    assert notes == ["the comment shows run 4300, newer than run 4242: not replaced"]
+    github = FakeGitHub("bench-bot", [{**newer, "body": body(4100)}])
+    comment_gate.post(github, "lbliii/bengal", 123, body(4242), {})
+    assert github.calls[-1] == ("PATCH", "/repos/lbliii/bengal/issues/comments/9",
+                                {"body": body(4242)})  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -261,7 +297,8 @@ def test_genuine_case_renders_and_edits_our_own_comment(tiny, tmp_path) -> None:
         found, meta, allowed, conclusion=run.conclusion, verdict=verdict_kind, run_url=run.url
     )
     lines = body.splitlines()
-    assert lines[0] == sticky_comment.MARKER and lines[1] == "## 🔴 Bengal benchmarks: regression"
+    assert lines[0] == sticky_comment.MARKER and lines[1] == sticky_comment.run_marker(4242)
+    assert lines[2] == "## 🔴 Bengal benchmarks: regression"
     (row,) = [line for line in lines if "time_work" in line]
     base, head, ratio = [cell.strip() for cell in row.split("|")[2:5]]
     assert base.endswith(" ms") and head.endswith(" ms") and 3 < float(ratio) < 6, row
@@ -282,7 +319,7 @@ def test_a_failed_benchmark_reads_failed(tiny, tmp_path) -> None:
                                run_url="https://github.com/a/b/actions/runs/1")  # fmt: skip
     assert "| `bench_tiny.Work.track_items` | 3 | failed | n/a |" in body
     assert "## 🔴 Bengal benchmarks: failure" not in body  # no verdict.json: no word for it
-    assert "## ⚪ Bengal benchmarks: no verdict" in body
+    assert f"## ⚪ Bengal benchmarks: no verdict for `{meta.head[:8]}`" in body
     comment_body.check_body(body, allowed)
 
 
@@ -376,7 +413,9 @@ def gate_cli(tmp_path: Path, tiny: tiny_asv.Tiny, **over: object) -> subprocess.
 def test_gate_cli_end_to_end(tiny, tmp_path) -> None:
     proc = gate_cli(tmp_path, tiny, conclusion="success")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.startswith(sticky_comment.MARKER + "\n## ⚪ Bengal benchmarks: no verdict")
+    first = proc.stdout.splitlines()[:3]
+    assert first[0] == sticky_comment.MARKER and first[1] == sticky_comment.run_marker(4242)
+    assert first[2].startswith("## ⚪ Bengal benchmarks: no verdict for `")
     assert "| `bench_tiny.Work.track_items` | 3 | 3 | 1.00 |" in proc.stdout
 
 

@@ -7,12 +7,11 @@ written / peak RSS MB.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from scenario_gen import Mutator, Scenario, working_copy
+from scenario_gen import Mutator, Scenario, cache_root, working_copy
 from tests.test_driver import run_driver
 
 ERAS = ("0.1.0", "0.1.3", "0.1.5", "0.1.10", "0.2.0", "0.3.0", "0.3.3", "0.4.0", "0.5.1")
@@ -24,7 +23,7 @@ MISSES_PAGE_EDITS = {"0.1.5"}
 
 def _report(line: str) -> None:
     print(line)
-    base = Path(os.environ.get("BENGAL_BENCH_CACHE") or "~/.cache/bengal-benchmarks").expanduser()
+    base = cache_root()
     base.mkdir(parents=True, exist_ok=True)
     with open(base / "driver-eras.md", "a") as fh:
         fh.write(line + "\n")

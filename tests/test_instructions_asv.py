@@ -124,6 +124,7 @@ def _ratio(before: float, after: float) -> float:
     return after / before
 
 
+@pytest.mark.slow  # make test sees A/A counts in test_bisect.py (code edits that change no work)
 def test_a_a_counts_agree_and_nothing_is_flagged(valgrind: str, tmp_path: Path) -> None:
     pair = run_instruction_benchmarks(tmp_path, "0.1.2", None, "A/A: the same tree again")
     assert pair.returncode == 0, pair.log[-4000:]

@@ -192,10 +192,24 @@ def running(pid: int) -> bool:
         return False
 
 
-def store(clone: Path, *runs: Path, label: str = "test") -> subprocess.CompletedProcess[str]:
+def write_plan(path: Path, selected: dict[str, list[str]]) -> Path:
+    """A plan as the select job writes it: ``{machine: commits}`` (one part each)."""
+    tasks = [
+        {"machine": m, "commit": c, "part": "all", "artifact": f"run-{m}-{c}"}
+        for m, cs in selected.items()
+        for c in cs
+    ]
+    path.write_text(json.dumps({"tasks": tasks}))
+    return path
+
+
+def store(
+    clone: Path, *runs: Path, plan: Path, suite: Path, label: str = "test"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tools.ci.store_results", "--worktree", str(clone / "rb"),
-         "--message", f"store {label}", "--run-label", label, *map(str, runs)],
+         "--message", f"store {label}", "--run-label", label, "--plan", str(plan),
+         "--suite", str(suite), *map(str, runs)],
         capture_output=True, text=True, cwd=clone, timeout=120,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
@@ -239,7 +253,8 @@ def test_a_killed_nightly_keeps_the_first_commit_on_the_results_branch(tiny, mon
         psutil.Process(int(pidfile.read_text())).kill()
     assert [p.name[:8] for p in result_files(run / "results", name)] == [first[:8]]
 
-    stored = store(clone, run)  # the store job: if: always()
+    plan = write_plan(tiny.base / "plan.json", {name: [first, second]})
+    stored = store(clone, run, plan=plan, suite=tiny.bench)  # the store job: if: always()
     assert stored.returncode == 0, stored.stdout + stored.stderr
     files = branch_files(origin)
     assert any(f.startswith(f"results/{name}/{first[:8]}-") for f in files), files
@@ -258,10 +273,11 @@ def test_a_killed_nightly_keeps_the_first_commit_on_the_results_branch(tiny, mon
     assert (tiny.base / "next.txt").read_text().split() == [tiny.commits[-1]]  # after `first`
 
 
-def test_a_failed_or_timed_out_commit_is_not_selected_again(tiny, monkeypatch) -> None:
+def test_a_commit_is_skipped_only_after_failing_in_two_runs(tiny, monkeypatch) -> None:
     clone = tiny_asv.make_origin(tiny.base)
     name = register(tiny, "nightly", monkeypatch)
     c0, c1, c2, c3 = tiny.commits
+    plan = write_plan(tiny.base / "plan.json", {name: tiny.commits})
     # night 1: c0 fails every benchmark; c1 hangs past its per-commit timeout
     failing = bench_commits(tiny, tiny.base / "n1-fail", name, [c0], TINY_FAIL="1")
     assert failing.wait(timeout=120) == 1
@@ -274,11 +290,20 @@ def test_a_failed_or_timed_out_commit_is_not_selected_again(tiny, monkeypatch) -
     assert status["commits"][0]["state"] == "timeout" and status["commits"][0]["seconds"] < 60
     assert pidfile.exists(), "the benchmark never started"
     assert not running(int(pidfile.read_text()))  # the benchmark was stopped too
-    stored = store(clone, tiny.base / "n1-fail", tiny.base / "n1-hang", label="night 1")
+    stored = store(clone, tiny.base / "n1-fail", tiny.base / "n1-hang", plan=plan,
+                   suite=tiny.bench, label="night 1")  # fmt: skip
     assert stored.returncode == 0, stored.stdout + stored.stderr
+    # night 2: c0 fails again, in another run
+    again = bench_commits(tiny, tiny.base / "n2-fail", name, [c0], TINY_FAIL="1")
+    assert again.wait(timeout=120) == 1
+    stored = store(clone, tiny.base / "n2-fail", plan=plan, suite=tiny.bench, label="night 2")
+    assert stored.returncode == 0, stored.stdout + stored.stderr
+    assert "run 2 of 2; skipped from now on" in stored.stdout
     results_branch(tiny.base / "origin.git", tiny.base / "rb1")
     record = failed_commits.load(tiny.base / "rb1" / failed_commits.FILE_NAME)
-    assert record[name][c0]["reason"] == "every benchmark failed"
+    assert record[name][c0]["kind"] == "benchmarks"
+    assert record[name][c0]["runs"] == ["night 1", "night 2"]
+    assert record[name][c1]["kind"] == "timeout" and record[name][c1]["runs"] == ["night 1"]
     assert record[name][c1]["reason"] == "did not finish in 25 s (per-commit timeout)"
 
     def select(*extra: str) -> tuple[list[str], str]:
@@ -287,22 +312,25 @@ def test_a_failed_or_timed_out_commit_is_not_selected_again(tiny, monkeypatch) -
         proc = subprocess.run(
             [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(tiny.project),
              "--results", str(tiny.base / "rb1" / "results"), "--machine", name,
-             "--budget", "2", "--out", str(out), "--summary", str(summary), *extra],
+             "--budget", "4", "--out", str(out), "--summary", str(summary), *extra],
             capture_output=True, text=True, cwd=ROOT,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr
         return out.read_text().split(), summary.read_text()
 
     unaware, _ = select()
-    assert unaware[0] == c1  # without the record, the hanging commit comes first again
+    # without the record: tip first, and c0 (a result file, if empty) counts as benchmarked
+    assert unaware == [c3, c2, c1]
     chosen, summary = select("--failed", str(tiny.base / "rb1" / failed_commits.FILE_NAME))
-    assert chosen == [c2, c3]
-    assert f"`{c1[:8]}`: did not finish in 25 s" in summary  # listed in the run summary
+    assert chosen == [c3, c2, c1]  # c1 failed once: retried; c0 twice: skipped
+    assert f"`{c1[:8]}` (timeout): did not finish in 25 s" in summary
+    assert f"`{c0[:8]}` (benchmarks): every benchmark failed (runs: night 1, night 2)" in summary
 
     # a later run where c1 finishes clears it (a re-run by hand, or a backfill)
-    fixed = bench_commits(tiny, tiny.base / "n2", name, [c1])
+    fixed = bench_commits(tiny, tiny.base / "n3", name, [c1])
     assert fixed.wait(timeout=120) == 0
-    assert store(clone, tiny.base / "n2", label="night 2").returncode == 0
+    assert store(clone, tiny.base / "n3", plan=plan, suite=tiny.bench,
+                 label="night 3").returncode == 0  # fmt: skip
     results_branch(tiny.base / "origin.git", tiny.base / "rb2")
     record = failed_commits.load(tiny.base / "rb2" / failed_commits.FILE_NAME)
     assert c1 not in record[name] and c0 in record[name]
@@ -348,7 +376,9 @@ def test_concurrent_stores_both_land(tiny, monkeypatch) -> None:
     def interleaved(*args: str) -> int:
         calls.append(args[0])
         if calls == ["checkout", "push"]:  # the other store pushes between our checkout and push
-            assert store(other, runs["pr"], label="backfill").returncode == 0
+            plan = write_plan(tiny.base / "plan.json", {"gha-ubuntu-x64-pr": [tiny.commits[0]]})
+            assert store(other, runs["pr"], plan=plan, suite=tiny.bench,
+                         label="backfill").returncode == 0  # fmt: skip
         return real(*args)
 
     monkeypatch.setattr(store_results, "branch_script", interleaved)
@@ -383,7 +413,8 @@ def test_bad_input_is_one_line(tmp_path) -> None:
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
         assert message in proc.stderr
     proc = cli("tools.ci.store_results", "--worktree", str(tmp_path / "rb"), "--message", "m",
-               "--run-label", "l", str(tmp_path / "missing"))  # fmt: skip
+               "--run-label", "l", "--plan", str(tmp_path / "plan.json"),
+               str(tmp_path / "missing"))  # fmt: skip
     assert proc.returncode == 2 and proc.stderr == f"error: not a directory: {tmp_path}/missing\n"
     bad = tmp_path / failed_commits.FILE_NAME
     bad.write_text('{"m": {"abc": {}}}')

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tools.ci import plan, tiers
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = {
     name: ROOT / ".github" / "workflows" / f"{name}.yml" for name in ("nightly", "backfill")
@@ -48,33 +50,53 @@ def wf(request) -> tuple[str, dict]:
     return request.param, load(request.param)
 
 
-def test_bench_uploads_what_finished_even_after_a_failure(wf) -> None:
+def selector(data: dict) -> str:
+    """The trusted job that plans the run: ``select`` (nightly) or ``list`` (backfill)."""
+    return "select" if "select" in data["jobs"] else "list"
+
+
+def test_bench_uploads_each_part_by_its_planned_name_even_after_a_failure(wf) -> None:
     _, data = wf
     bench = data["jobs"]["bench"]
+    assert (
+        bench["strategy"]["matrix"] == f"${{{{ fromJSON(needs.{selector(data)}.outputs.matrix) }}}}"
+    )
+    assert bench["strategy"]["fail-fast"] is False  # one lost part never cancels the others
     i, loop = step_running(bench, "tools.ci.bench_commits")
     run_dir = re.search(r"--status (\S+)/status\.json", loop["run"]).group(1)
     assert f"--results-dir {run_dir}/results" in loop["run"]  # asv writes into the uploaded dir
     assert "'{commit}^!'" in loop["run"]  # one commit per asv run
+    assert "--bench '{bench}'" in loop["run"] and '--part "$PART"' in loop["run"]
+    assert (
+        loop["env"]["PART"] == "${{ matrix.part }}" and loop["env"]["TIER"] == "${{ matrix.tier }}"
+    )
+    assert bench["env"]["BENGAL_BENCH_TIER"] == "${{ matrix.tier }}"
+    assert bench["env"]["BENGAL_BENCH_PROFILE"] == "${{ matrix.profile }}"
     (upload,) = [s for s in bench["steps"][i + 1 :] if "upload-artifact" in s.get("uses", "")]
     assert upload["if"] == "always()"
     assert upload["with"]["path"].rstrip("/") == run_dir
+    assert upload["with"]["name"] == "${{ matrix.artifact }}"
 
 
-def test_store_runs_after_failures_on_the_artifact_only(wf) -> None:
+def test_store_takes_the_planned_artifacts_by_name_and_the_plan_from_the_trusted_job(wf) -> None:
     _, data = wf
     store = data["jobs"]["store"]
+    sel = selector(data)
     assert "bench" in store["needs"] and store["if"].startswith("always()")
-    assert store["permissions"] == {"contents": "write"}
+    assert store["permissions"] == {"contents": "write", "actions": "read"}
     assert "concurrency" not in store  # a pending store must not be cancellable by a later run
     assert data["concurrency"]["cancel-in-progress"] is False
     text = runs(store)
     assert "tools.ci.store_results" in text and not RUNS_BENGAL.search(text)
     assert "pip install" not in text  # stdlib only: no third-party code next to the token
     assert all(c.get("with", {}).get("persist-credentials") is False for c in checkouts(store))
-    (download,) = [s for s in store["steps"] if "download-artifact" in s.get("uses", "")]
-    uploaded = next(s for s in data["jobs"]["bench"]["steps"] if s.get("if") == "always()")
-    wanted = uploaded["with"]["name"].split("${{")[0]
-    assert (download["with"].get("name") or download["with"]["pattern"]).startswith(wanted)
+    assert not any("download-artifact" in s.get("uses", "") for s in store["steps"])  # no pattern
+    _, download = step_running(store, "gh run download")
+    assert download["env"]["ARTIFACTS"] == f"${{{{ needs.{sel}.outputs.artifacts }}}}"
+    assert download["env"]["PLAN"] == f"${{{{ needs.{sel}.outputs.matrix }}}}"  # a job output
+    assert "for name in $ARTIFACTS; do" in download["run"] and '--name "$name"' in download["run"]
+    _, merge = step_running(store, "tools.ci.store_results")
+    assert '--plan "$RUNNER_TEMP/plan.json"' in merge["run"]
 
 
 def test_jobs_that_run_bengal_hold_no_write_access(wf) -> None:
@@ -92,19 +114,29 @@ def test_jobs_that_run_bengal_hold_no_write_access(wf) -> None:
             assert "cache" not in step.get("with", {}), step  # setup-python saves its cache
 
 
-def test_bench_steps_fit_in_githubs_six_hours(wf) -> None:
-    name, data = wf
+def test_every_job_fits_its_steps_with_slack_inside_githubs_six_hours(wf) -> None:
+    """The bench job's limits come from the plan: its steps' limits, the part's own limit under
+    the benchmark step's, and slack above the sum, for every part of every tier."""
+    _, data = wf
     bench = data["jobs"]["bench"]
-    minutes = [step.get("timeout-minutes") for step in bench["steps"]]
-    assert all(isinstance(m, int) for m in minutes), minutes
-    # every step, the upload after a timed-out loop included, ends before the job's limit
-    assert sum(minutes) <= bench["timeout-minutes"] <= GITHUB_JOB_LIMIT_MINUTES
+    assert bench["timeout-minutes"] == "${{ matrix.job_minutes }}"
     _, loop = step_running(bench, "tools.ci.bench_commits")
-    commit_timeout, deadline = int(data["env"]["COMMIT_TIMEOUT"]), int(data["env"]["RUN_DEADLINE"])
-    assert commit_timeout <= deadline < loop["timeout-minutes"] * 60 - 120  # kill time left
-    if name == "nightly":  # the default budget fits: no selected commit is cut short by design
-        budget = int(re.search(r"'(\d+)' }}$", data["env"]["BUDGET"]).group(1))
-        assert budget * commit_timeout <= deadline
+    assert loop["timeout-minutes"] == "${{ matrix.bench_minutes }}"
+    assert loop["env"]["DEADLINE"] == "${{ matrix.deadline_s }}"
+    fixed = [s["timeout-minutes"] for s in bench["steps"] if s is not loop]
+    assert all(isinstance(m, int) for m in fixed), fixed
+    upload = bench["steps"][-1]["timeout-minutes"]
+    assert sum(fixed) - upload == plan.SETUP_MINUTES and upload == plan.UPLOAD_MINUTES
+    for tier in tiers.TIERS.values():
+        for task in plan.tasks(tier, ["0" * 40]):
+            part = tier.part(str(task["part"]))
+            assert part.limit_s < task["deadline_s"] < task["bench_minutes"] * 60 - 120
+            steps = sum(fixed) + task["bench_minutes"]
+            assert steps + 10 <= task["job_minutes"] <= GITHUB_JOB_LIMIT_MINUTES
+    for name, job in data["jobs"].items():  # the other jobs: slack above their steps' limits
+        minutes = [s["timeout-minutes"] for s in job.get("steps", []) if "timeout-minutes" in s]
+        if name != "bench" and minutes:
+            assert sum(minutes) + 5 <= job["timeout-minutes"], name
 
 
 def test_deploys_never_publish_an_older_site() -> None:
@@ -129,12 +161,18 @@ def test_deploys_never_publish_an_older_site() -> None:
     assert groups[0] == groups[1] == {"group": "pages-deploy", "cancel-in-progress": False}
 
 
-def test_the_nightly_selects_with_the_failed_commits_and_the_profiles_machine() -> None:
+def test_the_nightly_plans_with_the_failed_commits_and_exposes_a_bisect_hook() -> None:
     data = load("nightly")
     select = data["jobs"]["select"]
-    _, step = step_running(select, "tools.ci.commits nightly")
+    _, step = step_running(select, "tools.ci.plan nightly")
     assert "--failed results-branch/failed-commits.json" in step["run"]
     assert '--summary "$GITHUB_STEP_SUMMARY"' in step["run"]
-    assert "tools.ci.machine --preset gha --name" in runs(select)
+    assert '--exact-cap "$EXACT_CAP"' in step["run"]
     assert not RUNS_BENGAL.search(runs(select))
-    assert data["env"]["BENGAL_BENCH_PROFILE"] == "nightly"
+    assert "BENGAL_BENCH_PROFILE" not in data["env"]  # each job runs its tier's profile
+    outputs = data["jobs"]["publish"]["outputs"]
+    for key, out in (("benchmark", "regressed_benchmark"), ("good", "regressed_good"),
+                     ("bad", "regressed_bad")):  # fmt: skip
+        assert outputs[out] == f"${{{{ steps.regressions.outputs.{key} }}}}"
+    backfill = load("backfill")
+    assert backfill["on"]["workflow_dispatch"]["inputs"]["tier"]["options"] == list(tiers.TIERS)

@@ -123,14 +123,41 @@ def test_the_tiny_results_are_what_the_cases_claim(tiny, tmp_path) -> None:
         (2, 0, "failure"),  # failed at the base only: still a failed benchmark
         (1, 2, "error"),  # asv failed before both commits had results
         (0, 2, "error"),
-        (3, 0, "error"),
-        (137, 1, "error"),  # killed
+        (3, 0, "crash"),
+        (137, 1, "crash"),  # killed
     ],
 )
 def test_decide_covers_every_status_pair(asv_rc: int, report: int, kind: str) -> None:
     result = verdict.decide(asv_rc, report)
     assert result.kind == kind
     assert "\n" not in result.reason and "exited" in result.reason
+
+
+@pytest.mark.parametrize(
+    "log,kind",
+    [
+        ("Traceback (most recent call last):\n  ...\nOSError: [Errno 28] No space left\n", "crash"),
+        ("·· Error: could not install\n", "crash"),
+        ("\nSOME BENCHMARKS HAVE CHANGED SIGNIFICANTLY.\nPERFORMANCE DECREASED.\n", "pass"),
+    ],
+    ids=["traceback", "user-error", "asv-compared"],
+)
+def test_asv_exit_1_is_a_crash_unless_asv_compared(tmp_path, log: str, kind: str) -> None:
+    """asv exits 1 on a regression and when it crashes; with tools.report at 0 a crash must
+    not read as a pass."""
+    (tmp_path / "asv.log").write_text(log)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.ci.verdict", "--asv-rc", "1", "--report-rc", "0",
+         "--asv-log", str(tmp_path / "asv.log"), "--json", str(tmp_path / "v.json")],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert json.loads((tmp_path / "v.json").read_text())["kind"] == kind
+    assert proc.returncode == (0 if kind == "pass" else 1)
+    missing = subprocess.run(
+        [sys.executable, "-m", "tools.ci.verdict", "--asv-rc", "1", "--report-rc", "0"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "--asv-log is needed" in missing.stderr
 
 
 def test_verdict_cli_refuses_a_non_status(tmp_path) -> None:

@@ -19,7 +19,7 @@ from tests import system_packages
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTIONS = sorted((ROOT / ".github" / "actions").glob("*/action.yml"))
-NAMES = {"ci", "compare", "comment", "nightly", "backfill"}
+NAMES = {"ci", "compare", "comment", "nightly", "backfill", "bisect"}
 
 
 def load(path: Path) -> dict:
@@ -88,6 +88,7 @@ def test_least_privilege_concurrency_timeouts(path: Path) -> None:
         allowed = {
             "nightly": {"contents", "pages", "id-token", "issues"},
             "backfill": {"contents", "pages", "id-token"},
+            "bisect": {"contents", "issues"},
         }.get(path.stem, set())
         assert writes <= allowed, f"{name}: {writes}"
 
@@ -175,7 +176,7 @@ def test_workflows_only_call_scripts_that_exist() -> None:
         assert importlib.util.find_spec(mod) is not None, mod
     for script in re.findall(r"(tools/ci/[\w.]+\.sh)", text):
         assert (ROOT / script).exists(), script
-    assert {"tools.asv_local", "tools.ci.commits", "tools.ci.store_results", "tools.report",
+    assert {"tools.asv_local", "tools.ci.plan", "tools.ci.store_results", "tools.report",
             "tools.profile", "tools.ci.new_regressions", "tools.ci.compare_meta",
             "tools.ci.verdict", "tools.ci.comment_gate"} <= modules  # fmt: skip
 
@@ -239,6 +240,7 @@ BENGAL_CODE = (
     re.compile(r"\btools\.asv_local\b.*\s(run|continuous|dev|find|profile)(\s|$)"),
     re.compile(r"\basv\s+(run|continuous|dev|find|profile)\b"),
     re.compile(r"\btools\.profile\b"),
+    re.compile(r"\btools\.bisect(\s|$)"),  # probes with asv run; tools.bisect.render runs none
     re.compile(r"\bpython -m driver\b|\bdriver\.install\b"),
     re.compile(r"\bmake\s+(bench|test)\b"),
     re.compile(r"\bpytest\b"),
@@ -340,8 +342,9 @@ def test_the_real_jobs_are_classified_as_they_are() -> None:
         if runs_untrusted_code(wf, job)
     }  # fmt: skip
     assert {("compare", "compare"), ("ci", "lint"), ("ci", "test"), ("ci", "smoke-asv"),
-            ("backfill", "bench")} <= untrusted  # fmt: skip
-    assert not {("compare", "trusted-inputs"), ("comment", "comment")} & untrusted
+            ("backfill", "bench"), ("bisect", "bisect")} <= untrusted  # fmt: skip
+    assert not {("compare", "trusted-inputs"), ("comment", "comment"), ("bisect", "notify"),
+                ("bisect", "range")} & untrusted  # fmt: skip
     assert "secrets." in json.dumps(wfs["comment"]["jobs"]["comment"])  # the privileged one
 
 

@@ -1,22 +1,26 @@
-"""Benchmark commits one at a time, each with a timeout, recording how each one ended.
+"""Benchmark commits one at a time, each in bounded parts, recording how each part ended.
 
 Why: one ``asv run`` over all selected commits saves each commit's results when that commit is
 done, but a commit that hangs takes the whole job down with it and the job's time limit throws
-away the status of everything. Here each commit is its own bounded asv run: a commit that exceeds
-``--commit-timeout`` is killed (with every process it started) and recorded as ``timeout``; no
-commit starts or runs past ``--deadline`` (seconds from the start), so the steps that upload and
-push the results always get their time. ``status.json`` is rewritten after every change of state,
-so a run killed from outside still says which commits finished.
+away the status of everything. Here each commit is its own bounded asv run, or, with ``--tier``,
+one bounded asv run per part of the tier (``tools.ci.tiers``: ``{bench}`` in the command becomes
+the part's ``--bench`` regex): a part that exceeds its limit is killed (with every process it
+started) and recorded as ``timeout`` while the parts before it keep their saved results. No run
+starts or runs past ``--deadline`` (seconds from the start), so the steps that upload and push the
+results always get their time. ``status.json`` is rewritten after every change of state, so a
+run killed from outside still says which commits and parts finished. Commits run in the order of
+``--hashes`` (the selection writes the tip first: the deadline cuts the oldest).
 
     python -m tools.ci.bench_commits --hashes hashes.txt --status run/status.json \\
-        --machine gha-ubuntu-x64-nightly --commit-timeout 8400 --deadline 17100 -- \\
+        --machine gha-ubuntu-x64-exact --tier exact [--part counts] --deadline 17100 -- \\
         python -m tools.asv_local --repo bengal-src --machine-preset gha \\
-            --results-dir run/results run '{commit}^!' --show-stderr
+            --results-dir run/results run '{commit}^!' --bench '{bench}' --show-stderr
 
+Without ``--tier``, ``--commit-timeout`` bounds one run of the whole suite per commit.
 ``{commit}`` in the command is replaced by each full commit hash. States: ``pending``,
 ``running``, ``ok`` (exit 0), ``failed`` (exit 2: asv ran, some benchmarks failed), ``error``
 (another exit status), ``timeout``, ``out-of-time`` (stopped or never started at the deadline),
-``interrupted`` (this script was signalled). Exit 0 when every commit is ``ok``, else 1; 2 on bad
+``interrupted`` (this script was signalled). Exit 0 when every run is ``ok``, else 1; 2 on bad
 input.
 """
 
@@ -34,6 +38,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from tools.ci import tiers
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 GRACE_SECONDS = 30.0  # between SIGTERM and SIGKILL when a commit is stopped
@@ -126,22 +132,41 @@ def run_commits(
     commit_timeout: float,
     deadline: float,
     grace: float = GRACE_SECONDS,
+    parts: list[tiers.Part] | None = None,
 ) -> dict:
-    """Run ``command`` once per commit, oldest first; returns the final status."""
+    """Run ``command`` once per commit, or once per commit and part, in the given order;
+    returns the final status."""
     start = time.monotonic()
-    entries = [{"commit": c, "state": "pending"} for c in commits]
+    if parts:
+        entries = [
+            {"commit": c, "part": p.name, "state": "pending"} for c in commits for p in parts
+        ]
+        limits = {p.name: float(p.limit_s) for p in parts}
+        regexes = {p.name: p.regex for p in parts}
+    else:
+        entries = [{"commit": c, "state": "pending"} for c in commits]
+        limits, regexes = {}, {}
     status = {"machine": machine, "commit_timeout": commit_timeout, "commits": entries}
+    if parts:
+        status["part_limits"] = limits
     write_status(status_path, status)
     for entry in entries:
         remaining = deadline - (time.monotonic() - start)
         if remaining <= 0:
             entry["state"] = "out-of-time"
             continue
-        limit = min(commit_timeout, remaining)
+        own_limit = limits.get(entry.get("part", ""), commit_timeout)
+        limit = min(own_limit, remaining)
         entry["state"] = "running"
         write_status(status_path, status)
-        argv = [arg.replace("{commit}", entry["commit"]) for arg in command]
-        print(f"bench_commits: {entry['commit'][:8]} (limit {limit:.0f} s)", flush=True)
+        argv = [
+            arg.replace("{commit}", entry["commit"]).replace(
+                "{bench}", regexes.get(entry.get("part", ""), "")
+            )
+            for arg in command
+        ]
+        what = entry["commit"][:8] + (f" part {entry['part']}" if "part" in entry else "")
+        print(f"bench_commits: {what} (limit {limit:.0f} s)", flush=True)
         began = time.monotonic()
         proc = subprocess.Popen(argv)
         try:
@@ -150,7 +175,7 @@ def run_commits(
             entry["returncode"] = rc
         except subprocess.TimeoutExpired:
             kill_tree(proc, grace)
-            entry["state"] = "timeout" if limit == commit_timeout else "out-of-time"
+            entry["state"] = "timeout" if limit == own_limit else "out-of-time"
         except Interrupted:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, signal.SIG_IGN)  # the cleanup runs to its end
@@ -170,12 +195,28 @@ def summary(status: dict) -> str:
     lines = [
         f"### Commits benchmarked on `{status['machine']}`",
         "",
-        "| commit | state | seconds |",
-        "|---|---|---|",
+        "| commit | part | state | seconds |",
+        "|---|---|---|---|",
     ]
     for e in status["commits"]:
-        lines.append(f"| `{e['commit'][:8]}` | {e['state']} | {e.get('seconds', '')} |")
+        lines.append(
+            f"| `{e['commit'][:8]}` | {e.get('part', 'all')} | {e['state']} | "
+            f"{e.get('seconds', '')} |"
+        )
     return "\n".join(lines) + "\n"
+
+
+def select_parts(tier: str | None, names: list[str] | None) -> list[tiers.Part]:
+    """The parts of ``tier`` named (all when none is); BenchError on an unknown name."""
+    if tier is None:
+        if names:
+            raise BenchError("--part needs --tier")
+        return []
+    try:
+        chosen = tiers.tier(tier)
+        return [chosen.part(n) for n in names] if names else list(chosen.parts)
+    except KeyError as exc:
+        raise BenchError(str(exc.args[0])) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,7 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hashes", type=Path, required=True, help="one full hash a line")
     parser.add_argument("--status", type=Path, required=True, help="status.json to write")
     parser.add_argument("--machine", required=True, help="asv machine name the results go to")
-    parser.add_argument("--commit-timeout", type=float, required=True, help="seconds")
+    parser.add_argument("--commit-timeout", type=float, help="seconds, without --tier")
+    parser.add_argument("--tier", help="run the parts of this tier (tools.ci.tiers)")
+    parser.add_argument(
+        "--part", action="append", help="only this part of --tier (repeatable; default all)"
+    )
     parser.add_argument("--deadline", type=float, required=True, help="seconds from the start")
     parser.add_argument("--summary", type=Path, help="append a markdown table here")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND with {commit}")
@@ -192,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not command or not any("{commit}" in a for a in command):
             raise BenchError("give the command after --, with {commit} where the hash goes")
-        if args.commit_timeout <= 0 or args.deadline <= 0:
+        parts = select_parts(args.tier, args.part)
+        if parts and not any("{bench}" in a for a in command):
+            raise BenchError("with --tier, put {bench} in the command where the part's regex goes")
+        if not parts and args.commit_timeout is None:
+            raise BenchError("give --tier, or --commit-timeout for one run of the whole suite")
+        if (args.commit_timeout is not None and args.commit_timeout <= 0) or args.deadline <= 0:
             raise BenchError("--commit-timeout and --deadline must be positive")
         commits = read_hashes(args.hashes)
     except BenchError as exc:
@@ -203,7 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     become_subreaper()
     try:
         status = run_commits(
-            commits, command, args.status, args.machine, args.commit_timeout, args.deadline
+            commits,
+            command,
+            args.status,
+            args.machine,
+            args.commit_timeout or 0.0,
+            args.deadline,
+            parts=parts,
         )
     except Interrupted as exc:
         print(f"bench_commits: stopped by {exc}", file=sys.stderr)

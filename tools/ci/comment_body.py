@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.ci.compare_meta import Meta
-from tools.ci.sticky_comment import MARKER
+from tools.ci.sticky_comment import MARKER, run_marker
 
 PREFIXES = ("time_", "timeraw_", "mem_", "peakmem_", "track_")
 # asv stores parameter values as reprs: this suite's are short strings and numbers.
 PARAM = r"'[A-Za-z0-9_.-]{1,40}'|-?[0-9]{1,9}(?:\.[0-9]{1,6})?|None|True|False"
 UNIT = re.compile(r"[A-Za-z/%]{1,12}")
-VERDICTS = ("pass", "regression", "failure", "error")
+VERDICTS = ("pass", "regression", "failure", "crash", "error")
 MAX_FILE_BYTES = 8 * 2**20
 MAX_FILES = 64
 MAX_ROWS = 100  # per python; the run's report has them all
@@ -41,6 +41,8 @@ EXPLANATION = (
 TABLE_HEAD = "| benchmark | base | head | head / base |"
 TABLE_RULE = "|---|---:|---:|---:|"
 LEFT_OUT = "not this suite's benchmarks, commits or pythons, or malformed"
+# Conclusions of a compare run that ended before its verdict, as the comment says them.
+ENDED_EARLY = {"cancelled": "was cancelled", "timed_out": "timed out"}
 
 
 class BodyError(Exception):
@@ -234,14 +236,18 @@ def render(
     """The whole comment: marker, verdict, commits and run link, one table per python."""
     word = headline(conclusion, verdict)
     mark = {"pass": "🟢", "no verdict": "⚪"}.get(word, "🔴")
+    title = f"no verdict for `{meta.head[:8]}`" if word == "no verdict" else word
     lines = [
         MARKER,
-        f"## {mark} Bengal benchmarks: {word}",
+        run_marker(meta.run_id),
+        f"## {mark} Bengal benchmarks: {title}",
         "",
         f"`{meta.base[:8]}` → `{meta.head[:8]}` · [workflow run]({run_url})",
         "",
-        EXPLANATION,
     ]
+    if conclusion in ENDED_EARLY:
+        lines += [f"The workflow run {ENDED_EARLY[conclusion]}: this is no verdict.", ""]
+    lines.append(EXPLANATION)
     missing = {"base", "head"} - results.commits
     if missing:
         which = "either" if len(missing) == 2 else f"the {missing.pop()}"
@@ -322,7 +328,12 @@ FIXED = [
     re.compile(re.escape(line))
     for line in (MARKER, "", EXPLANATION, TABLE_HEAD, TABLE_RULE)
 ] + [
-    re.compile(r"## (?:🟢|🔴|⚪) Bengal benchmarks: (?:pass|regression|failure|error|no verdict)"),
+    re.compile(r"<!-- bengal-benchmarks:run=[0-9]{1,20} -->"),
+    re.compile(
+        r"## (?:🟢|🔴|⚪) Bengal benchmarks: "
+        r"(?:pass|regression|failure|crash|error|no verdict for `[0-9a-f]{8}`)"
+    ),
+    re.compile(r"The workflow run (?:was cancelled|timed out): this is no verdict\."),
     re.compile(
         r"`[0-9a-f]{8}` → `[0-9a-f]{8}` · \[workflow run\]"
         r"\(https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/actions/runs/[0-9]+\)"

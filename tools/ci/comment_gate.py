@@ -43,6 +43,9 @@ WORKFLOW = ".github/workflows/compare.yml"
 TRUSTED_EVENTS = ("workflow_dispatch", "repository_dispatch")
 RUN_NAME = re.compile(r"Compare pr=(?P<pr>[1-9][0-9]{0,9}|none)(?: .*)?")
 META_ARTIFACT, META_JOB = "compare-meta", "trusted-inputs"
+# A cancelled or timed-out run is commented too ("no verdict for <head>"): the comment must not
+# keep showing an older head's verdict.
+CONCLUSIONS = ("success", "failure", "cancelled", "timed_out")
 
 
 class Refused(Exception):
@@ -88,7 +91,7 @@ def accept_run(event: dict, repository: str) -> Run:
         raise Refused(f"the run is on {run.get('head_branch')!r}, not the default branch")
     if type(run.get("id")) is not int or not isinstance(run.get("display_title"), str):
         raise Refused("the run has no numeric id or no name")
-    if run.get("conclusion") not in ("success", "failure"):
+    if run.get("conclusion") not in CONCLUSIONS:
         raise NothingToPost(f"the run's conclusion is {run.get('conclusion')!r}")
     url = f"https://github.com/{repository}/actions/runs/{run['id']}"
     return Run(run["id"], run["conclusion"], run["display_title"], url)

@@ -8,13 +8,14 @@ commits landed, and both choices should be testable without running asv.
     python -m tools.ci.commits nightly --repo R --results .asv/results --machine M \
         --branch main --budget 12 --out hashes.txt [--failed failed-commits.json] [--summary F]
 
-Hash files hold one full commit hash per line, oldest first (``asv run HASHFILE:file``).
-``--github-output`` appends ``key=value`` lines to ``$GITHUB_OUTPUT`` for the workflow.
+Shard files hold one full commit hash per line, oldest first (``asv run HASHFILE:file``); the
+nightly's hash file lists the tip first, so that a deadline cuts the oldest commits, not the
+newest. ``--github-output`` appends ``key=value`` lines to ``$GITHUB_OUTPUT`` for the workflow.
 
-The nightly counts a commit recorded in ``--failed`` (``tools.ci.failed_commits``: it timed out or
-every benchmark failed, on this machine) as handled, like one with results: a commit that can
-never finish is not picked again every night, where it would block the nights for good. The
-commits skipped that way are listed in ``--summary``.
+The nightly retries a commit recorded in ``--failed`` once (``tools.ci.failed_commits``: one
+failure is usually the runner's or PyPI's) and skips one that failed in two separate runs: a
+commit that can never finish is not picked again every night, where it would block the nights
+for good. Both are listed in ``--summary``. ``tools.ci.plan`` selects each tier this way.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from tools.ci import failed_commits
@@ -103,33 +105,73 @@ def new_commits(repo: Path, branch: str, done: set[str]) -> list[str]:
     return history
 
 
-def select_nightly(
-    repo: Path, branch: str, done: set[str], failed: dict[str, dict[str, str]], budget: int
-) -> tuple[list[str], list[str], list[str]]:
-    """(new commits, the budgeted choice, failed commits skipped) for one night."""
-    fresh = new_commits(repo, branch, done | set(failed))
-    skipped = [c for c in new_commits(repo, branch, done) if c in failed]
-    return fresh, even_sample(fresh, budget), skipped
+@dataclass
+class Selection:
+    """One tier's choice for one night: ``chosen`` newest first (the tip runs first)."""
+
+    fresh: list[str]  # new commits (after the newest with results), oldest first
+    chosen: list[str]
+    skipped: dict[str, dict]  # failed in two runs: not chosen
+    retried: dict[str, dict]  # failed once, no results yet: candidates again
 
 
-def nightly_summary(
-    machine: str, fresh: list[str], chosen: list[str], skipped: list[str], failed: dict
-) -> str:
-    """Markdown for ``$GITHUB_STEP_SUMMARY``: what was chosen, what was skipped and why."""
+def select(
+    repo: Path,
+    branch: str,
+    done: set[str],
+    record: dict[str, dict],
+    cap: int,
+    *,
+    sample: bool = False,
+) -> Selection:
+    """The commits one tier runs tonight, at most ``cap``.
+
+    Candidates are the new commits and the commits that failed once (wherever they are: a newer
+    commit's results must not end their retry), minus those that failed in two runs. ``sample``
+    False takes the newest ``cap`` (the exact tier: every commit, newest first); True an even
+    sample with the tip (the scale tier).
+    """
+    if cap < 1:
+        raise CommitsError(f"the cap must be >= 1, got {cap}")
+    twice = failed_commits.skipped(record)
+    once = failed_commits.retried(record)
+    done = done - set(record)  # a result file of a failed commit holds no result
+    history = list_commits(repo, branch)
+    fresh = new_commits(repo, branch, done)
+    position = {c: i for i, c in enumerate(history)}
+    candidates = {c for c in fresh if c not in twice}
+    candidates |= {c for c in once if c in position and c not in done}
+    ordered = sorted(candidates, key=position.__getitem__)  # oldest first
+    chosen = even_sample(ordered, cap) if sample else ordered[-cap:]
+    return Selection(
+        fresh=fresh,
+        chosen=list(reversed(chosen)),
+        skipped={c: twice[c] for c in fresh if c in twice},
+        retried={c: once[c] for c in ordered if c in once},
+    )
+
+
+def selection_summary(title: str, machine: str, sel: Selection) -> str:
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: what was chosen, retried and skipped, and why."""
     lines = [
-        f"### Nightly selection on `{machine}`",
+        f"### {title} on `{machine}`",
         "",
-        f"{len(fresh)} new commit(s); benchmarking {len(chosen)}: "
-        + (", ".join(f"`{c[:8]}`" for c in chosen) or "none"),
+        f"{len(sel.fresh)} new commit(s); benchmarking {len(sel.chosen)}, tip first: "
+        + (", ".join(f"`{c[:8]}`" for c in sel.chosen) or "none"),
         "",
     ]
-    if skipped:
-        lines += [f"Skipped, recorded as failed in an earlier run ({len(skipped)}):", ""]
-        lines += [
-            f"- `{c[:8]}`: {failed[c].get('reason', '?')} ({failed[c].get('run', '?')})"
-            for c in reversed(skipped)
-        ]
-        lines.append("")
+    for label, entries in (
+        ("Retried, failed once before", sel.retried),
+        ("Skipped, failed in two runs", sel.skipped),
+    ):
+        if entries:
+            lines += [f"{label} ({len(entries)}):", ""]
+            lines += [
+                f"- `{c[:8]}` ({e.get('kind', 'failed')}): {e.get('reason', '?')} "
+                f"(runs: {', '.join(failed_commits.runs_of(e))})"
+                for c, e in entries.items()
+            ]
+            lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -159,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shards", type=int, required=True)
     p.add_argument("--out-dir", type=Path, required=True)
     p.add_argument("--github-output", action="store_true")
-    p = sub.add_parser("nightly", help="NEW commits, bounded by --budget (even sample + tip)")
+    p = sub.add_parser("nightly", help="NEW commits and retries, newest first, at most --budget")
     p.add_argument("--repo", type=Path, required=True)
     p.add_argument("--results", type=Path, required=True, help="asv results dir")
     p.add_argument("--machine", required=True)
@@ -167,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=int, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--failed", type=Path, help="failed-commits.json of the results branch")
+    p.add_argument("--sample", action="store_true", help="an even sample with the tip")
     p.add_argument("--summary", type=Path, help="append the selection (markdown) here")
     p.add_argument("--github-output", action="store_true")
     args = parser.parse_args(argv)
@@ -188,18 +231,19 @@ def main(argv: list[str] | None = None) -> int:
             done = benchmarked_commits(args.results, args.machine)
             record = failed_commits.load(args.failed) if args.failed else {}
             failed = failed_commits.for_machine(record, args.machine)
-            fresh, chosen, skipped = select_nightly(
-                args.repo, args.branch, done, failed, args.budget
+            sel = select(args.repo, args.branch, done, failed, args.budget, sample=args.sample)
+            write_hashes(args.out, sel.chosen)
+            print(
+                f"{len(sel.fresh)} new commit(s); benchmarking {len(sel.chosen)} "
+                f"(budget {args.budget})"
             )
-            write_hashes(args.out, chosen)
-            print(f"{len(fresh)} new commit(s); benchmarking {len(chosen)} (budget {args.budget})")
-            for c in skipped:
-                print(f"skipped {c[:8]}: recorded as failed ({failed[c].get('reason', '?')})")
+            for c, e in sel.skipped.items():
+                print(f"skipped {c[:8]}: failed in two runs ({e.get('reason', '?')})")
             if args.summary:
                 with args.summary.open("a") as fh:
-                    fh.write(nightly_summary(args.machine, fresh, chosen, skipped, failed))
+                    fh.write(selection_summary("Nightly selection", args.machine, sel))
             if args.github_output:
-                github_output({"new": str(len(fresh)), "count": str(len(chosen))})
+                github_output({"new": str(len(sel.fresh)), "count": str(len(sel.chosen))})
     except (CommitsError, failed_commits.FailedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

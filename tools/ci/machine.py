@@ -13,6 +13,13 @@ files by machine name (``results/<machine>/<commit>-<env>.json``) and makes the 
 parameter, so a 50-page ``pr`` run can never overwrite or extend the 1,000-page ``nightly``
 series; ``tools.ci.merge_results`` checks the ``profile`` field.
 
+A tier of the history (``$BENGAL_BENCH_TIER``, ``tools.ci.tiers``) is a series of its own: the
+name ends in the tier's series (``-exact``: the exact tier, run at the ``pr`` profile, never
+mixes with a ``pr`` backfill of the whole suite); the ``scale`` tier keeps the ``nightly``
+series' name. No ``tier`` field is stored: asv makes every machine field a path segment of every
+graph, and a field only some machines have would move the existing series' graphs (and make
+every known regression look new to ``tools.ci.new_regressions``).
+
     python -m tools.ci.machine --preset gha [--config asv.conf.json]   # registers, prints the name
     python -m tools.ci.machine --preset gha --name                     # prints the name only
 """
@@ -25,6 +32,8 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+
+from tools.ci import tiers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("machine", "os", "arch", "cpu", "num_cpu", "ram")
@@ -92,9 +101,12 @@ def profile_machine(name: str, profile: str) -> str:
     return name if name.endswith(f"-{profile}") else f"{name}-{profile}"
 
 
-def identity(preset: str = "local", profile: str | None = None) -> dict[str, str]:
+def identity(
+    preset: str = "local", profile: str | None = None, tier: str | None = None
+) -> dict[str, str]:
     """The identity for ``preset`` (gha or local) and ``profile`` (default: the active one),
-    with ``BENGAL_BENCH_MACHINE*`` overrides; the name always ends in ``-<profile>``."""
+    with ``BENGAL_BENCH_MACHINE*`` overrides; the name always ends in ``-<profile>``, or in
+    ``-<series>`` of ``tier`` (default ``$BENGAL_BENCH_TIER``), whose profile must be active."""
     if preset == "local":
         ident = local_identity()
     elif preset in PRESETS:
@@ -106,7 +118,20 @@ def identity(preset: str = "local", profile: str | None = None) -> dict[str, str
         if os.environ.get(var):
             ident[field] = os.environ[var]
     profile = profile or active_profile()
-    ident["machine"] = profile_machine(ident["machine"], profile)
+    tier = tier if tier is not None else os.environ.get(tiers.TIER_ENV, "")
+    if tier:
+        try:
+            series = tiers.tier(tier)
+        except KeyError as exc:
+            raise MachineError(str(exc.args[0])) from None
+        if series.profile != profile:
+            raise MachineError(
+                f"tier {tier} runs the {series.profile} profile, not {profile} "
+                f"(set BENGAL_BENCH_PROFILE={series.profile})"
+            )
+        ident["machine"] = profile_machine(ident["machine"], series.series)
+    else:
+        ident["machine"] = profile_machine(ident["machine"], profile)
     ident[PROFILE_FIELD] = profile
     return ident
 

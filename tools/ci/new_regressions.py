@@ -8,7 +8,11 @@ inserts older commits and renumbers every revision.
     python -m tools.ci.new_regressions OLD_SITE NEW_SITE [--markdown FILE] [--github-output]
 
 ``OLD_SITE`` may be missing (first publish: every entry is new). Exit 0 whether or not there are
-new entries; ``--fail-on-new`` exits 1 when there are.
+new entries; ``--fail-on-new`` exits 1 when there are. ``--github-output`` writes ``new`` (the
+count) and, for the first new jump (of the exact tier's series when there is one: a bisect
+probes commits by instruction counts), ``benchmark``, ``good`` (last commit before the jump,
+empty when the jump is that single commit) and ``bad`` (first commit after it): the hook for a
+bisect of the range.
 """
 
 from __future__ import annotations
@@ -92,6 +96,15 @@ def markdown(jumps: list[Jump], site_url: str = "", commit_url: str = "") -> str
     return "\n".join(lines) + "\n"
 
 
+def bisect_target(jumps: list[Jump]) -> dict[str, str]:
+    """``benchmark``, ``good``, ``bad`` of the first jump, the exact tier's first; or empty."""
+    if not jumps:
+        return {"benchmark": "", "good": "", "bad": ""}
+    exact = [j for j in jumps if "-exact/" in j.graph or j.graph.endswith("-exact")]
+    j = (exact or jumps)[0]
+    return {"benchmark": j.benchmark, "good": j.before or "", "bad": j.after}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.ci.new_regressions", description=__doc__)
     parser.add_argument("old_site", type=Path)
@@ -112,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(found)} new regression(s)")
     for j in found:
         print(f"  {j.benchmark} @ {j.after[:8]}: {j.before_value:.4g} -> {j.after_value:.4g}")
-    if args.github_output and not github_output.write(new=len(found)):
+    if args.github_output and not github_output.write(new=len(found), **bisect_target(found)):
         return 2
     return 1 if (found and args.fail_on_new) else 0
 

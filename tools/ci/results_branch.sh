@@ -22,9 +22,16 @@ case "$cmd" in
       # A previous attempt's worktree: start again from origin's tip, not from local leftovers.
       git worktree remove --force "$dir"
     fi
-    if git ls-remote --exit-code --heads origin "$branch" >/dev/null; then
+    # Only "no such branch" (exit status 2) starts a new branch: any other failure (network,
+    # credentials) must not make the whole history look new.
+    rc=0
+    git ls-remote --exit-code --heads origin "$branch" >/dev/null || rc=$?
+    if [ "$rc" -eq 0 ]; then
       git fetch --quiet origin "+refs/heads/$branch:refs/remotes/origin/$branch"
       git worktree add --quiet --force -B "$branch" "$dir" "origin/$branch"
+    elif [ "$rc" -ne 2 ]; then
+      echo "results_branch: git ls-remote origin failed (exit status $rc); not starting a new $branch branch" >&2
+      exit 1
     else
       echo "results_branch: origin has no $branch branch; starting an orphan one" >&2
       git worktree add --quiet --detach "$dir"

@@ -3,6 +3,9 @@
 Why: a PR should keep a single benchmark comment instead of one per run, found by a hidden marker.
 Anyone can write the marker into a comment, so only a comment whose author is the token's own user
 (``GET /user``) is ever edited; a marked comment by anyone else is left alone and named in a note.
+Comment jobs of two compare runs may finish in either order: the body's second line names its run
+(``run_marker``), and a comment written by a newer run (GitHub's run ids grow) is never replaced
+by an older run's.
 The body comes from ``tools.ci.comment_body`` (rendered and checked); ``tools.ci.comment_gate``
 decides whether and where to post. Stdlib only (urllib): nothing to install in that job.
 """
@@ -15,6 +18,21 @@ import urllib.request
 from collections.abc import Callable
 
 MARKER = "<!-- bengal-benchmarks:compare -->"
+RUN_MARKER = re.compile(r"<!-- bengal-benchmarks:run=([0-9]{1,20}) -->")
+
+
+def run_marker(run_id: int) -> str:
+    """The body's second line: which compare run wrote it."""
+    return f"<!-- bengal-benchmarks:run={run_id} -->"
+
+
+def written_by_run(body: str) -> int | None:
+    """The run id of a body's second line (None: a body from before run markers)."""
+    lines = body.split("\n")
+    found = RUN_MARKER.fullmatch(lines[1]) if len(lines) > 1 else None
+    return int(found[1]) if found else None
+
+
 API = "https://api.github.com"
 LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
 
@@ -49,9 +67,9 @@ def token_login(request: Request) -> str:
     return login
 
 
-def own_comment(comments: list[dict], login: str) -> tuple[int | None, list[str]]:
-    """The id of the first comment that starts with MARKER and was written by ``login`` (None:
-    create one), and a note for each marked comment by anyone else, which is not edited."""
+def own_comment(comments: list[dict], login: str) -> tuple[dict | None, list[str]]:
+    """The first comment that starts with MARKER and was written by ``login`` (None: create
+    one), and a note for each marked comment by anyone else, which is not edited."""
     notes = []
     for comment in comments:
         if not str(comment.get("body") or "").startswith(MARKER):
@@ -63,7 +81,7 @@ def own_comment(comments: list[dict], login: str) -> tuple[int | None, list[str]
                 f"{author!r}, not {login!r}: not edited"
             )
             continue
-        return int(comment["id"]), notes
+        return comment, notes
     return None, notes
 
 
@@ -82,11 +100,17 @@ def comments(request: Request, repo: str, pr: int) -> list[dict]:
 
 
 def upsert(request: Request, repo: str, pr: int, body: str, login: str) -> tuple[str, list[str]]:
-    """Edit our marked comment, else create one: (its URL, notes on others' marked comments)."""
-    comment_id, notes = own_comment(comments(request, repo, pr), login)
-    if comment_id is None:
+    """Edit our marked comment, else create one: (its URL, notes on others' marked comments).
+    A comment written by a newer run than ``body``'s is left as it is (and noted)."""
+    comment, notes = own_comment(comments(request, repo, pr), login)
+    if comment is None:
         done = request("POST", f"{API}/repos/{repo}/issues/{pr}/comments", {"body": body})
     else:
-        done = request("PATCH", f"{API}/repos/{repo}/issues/comments/{comment_id}", {"body": body})
+        ours, theirs = written_by_run(body), written_by_run(str(comment.get("body") or ""))
+        if ours is not None and theirs is not None and theirs > ours:
+            notes.append(f"the comment shows run {theirs}, newer than run {ours}: not replaced")
+            return str(comment.get("html_url")), notes
+        url = f"{API}/repos/{repo}/issues/comments/{int(comment['id'])}"
+        done = request("PATCH", url, {"body": body})
     url = done.get("html_url") if isinstance(done, dict) else None
     return str(url), notes

@@ -8,10 +8,13 @@ there first is redone on the new tip (check out, merge, push), a bounded number 
 of queueing in a concurrency group, where a later run would cancel a pending one and lose it.
 
     python -m tools.ci.store_results --worktree results-branch --message "nightly (run 42)" \\
-        --run-label "nightly 42" [--branch results] [--summary FILE] [--github-output] RUN_DIR...
+        --run-label "nightly 42" --plan plan.json [--suite benchmarks] [--branch results] \\
+        [--summary FILE] [--github-output] RUN_DIR...
 
 Each RUN_DIR may hold ``results/`` (merged with ``tools.ci.merge_results``: profiles never mix)
-and ``status.json``; both may be missing (a run killed before asv saved anything).
+and ``status.json``; both may be missing (a run killed before asv saved anything). Only what the
+plan selected is taken (``tools.ci.trusted_results``): a RUN_DIR named like one of the plan's
+artifacts may hold only that task's commit and machine; every refusal is one line of the summary.
 """
 
 from __future__ import annotations
@@ -19,12 +22,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from tools.ci import failed_commits, github_output, merge_results
+from tools.ci import (
+    comment_body,
+    commits,
+    failed_commits,
+    github_output,
+    merge_results,
+    plan,
+    trusted_results,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tools" / "ci" / "results_branch.sh"
@@ -44,8 +57,30 @@ def branch_script(*args: str) -> int:
         raise StoreError(f"results_branch.sh {args[0]} took more than {GIT_TIMEOUT} s") from exc
 
 
+def trust(
+    runs: list[Path], scratch: Path, tasks: list[dict[str, object]], suite: Path
+) -> tuple[list[Path], list[str]]:
+    """The runs reduced to what ``tasks`` selected, in ``scratch``; and the refusals."""
+    names = set(comment_body.allowed_benchmarks(suite))
+    if not names:
+        raise StoreError(f"{suite}: no benchmarks found (give this repository's benchmarks/)")
+    everything = trusted_results.allowed_from_plan(tasks)
+    by_artifact = {str(t["artifact"]): t for t in tasks}
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    out, lines = [], []
+    for i, run in enumerate(runs):
+        task = by_artifact.get(run.name)
+        allowed = trusted_results.allowed_from_plan([task]) if task else everything
+        dest = scratch / f"{i}" / run.name
+        dest.mkdir(parents=True)
+        lines += trusted_results.filter_run(run, dest, allowed, names)
+        out.append(dest)
+    return out, lines
+
+
 def apply_runs(worktree: Path, runs: list[Path], label: str) -> list[str]:
-    """Merge every run into the checked-out branch and update failed-commits.json."""
+    """Merge every (trusted) run into the checked-out branch and update failed-commits.json."""
     trees = [r / "results" for r in runs if (r / "results" / "benchmarks.json").exists()]
     lines = []
     if trees:
@@ -53,6 +88,7 @@ def apply_runs(worktree: Path, runs: list[Path], label: str) -> list[str]:
         lines += [f"merged {n} result file(s) from {t}" for t, n in zip(trees, counts, strict=True)]
     record = worktree / failed_commits.FILE_NAME
     failed = failed_commits.load(record)
+    judged = []
     for run in runs:
         status_path = run / "status.json"
         if not status_path.exists():
@@ -63,7 +99,8 @@ def apply_runs(worktree: Path, runs: list[Path], label: str) -> list[str]:
         except ValueError as exc:
             raise StoreError(f"{status_path}: not readable JSON ({exc})") from exc
         results = run / "results"
-        lines += failed_commits.update(failed, status, results if results.is_dir() else None, label)
+        judged.append((status, results if results.is_dir() else None))
+    lines += failed_commits.update_runs(failed, judged, label)
     if failed or record.exists():
         failed_commits.save(record, failed)
     return lines
@@ -99,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--message", required=True, help="commit message")
     parser.add_argument("--run-label", required=True, help="names the run in failed-commits.json")
     parser.add_argument("--attempts", type=int, default=5)
+    parser.add_argument("--plan", type=Path, required=True, help="the select job's plan.json")
+    parser.add_argument(
+        "--suite", type=Path, default=ROOT / "benchmarks", help="benchmark names allowed"
+    )
     parser.add_argument("--summary", type=Path, help="append a markdown section here")
     parser.add_argument("--github-output", action="store_true", help="sha=<branch head>")
     parser.add_argument("runs", type=Path, nargs="+", help="run directories (artifacts)")
@@ -111,10 +152,19 @@ def main(argv: list[str] | None = None) -> int:
         missing = [str(r) for r in args.runs if not r.is_dir()]
         if missing:
             raise StoreError(f"not a directory: {', '.join(missing)}")
-        head, lines = store(
-            args.worktree, args.runs, args.message, args.run_label, args.branch, args.attempts
-        )
-    except (StoreError, merge_results.MergeError, failed_commits.FailedError) as exc:
+        tasks = plan.load(args.plan)
+        with tempfile.TemporaryDirectory(prefix="trusted-") as scratch:
+            runs, refused = trust(args.runs, Path(scratch), tasks, args.suite)
+            head, lines = store(
+                args.worktree, runs, args.message, args.run_label, args.branch, args.attempts
+            )
+        lines = refused + lines
+    except (
+        StoreError,
+        merge_results.MergeError,
+        failed_commits.FailedError,
+        commits.CommitsError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for line in lines:

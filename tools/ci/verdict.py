@@ -7,10 +7,15 @@ comparing). ``tools.report --fail-on regression`` exits 0, 1 (a regression or fa
 benchmark's own threshold and direction) or 2 (it could not compare the two commits). The factor,
 when one was given, went to both.
 
-    python -m tools.ci.verdict --asv-rc 0 --report-rc 1 [--factor 1.2] [--summary FILE]
-        [--json FILE] [--github-output]
+asv also exits 1 when it crashes (an uncaught exception, a user error): ``--asv-log`` is asv's
+own output, and an exit status of 1 without asv's closing line of a comparison that got worse
+(``PERFORMANCE DECREASED.``) is a ``crash``, as is any status other than 0, 1 and 2 (a kill):
+never a pass, whatever tools.report says.
 
-Exit status 0 for ``pass``, 1 for ``regression``, ``failure`` and ``error``.
+    python -m tools.ci.verdict --asv-rc 0 --report-rc 1 --asv-log asv.log [--factor 1.2]
+        [--summary FILE] [--json FILE] [--github-output]
+
+Exit status 0 for ``pass``, 1 for ``regression``, ``failure``, ``crash`` and ``error``.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from pathlib import Path
 
 from tools.ci import github_output
 
-KINDS = ("pass", "regression", "failure", "error")
+KINDS = ("pass", "regression", "failure", "crash", "error")
+# asv continuous's closing line when the comparison found a benchmark worse (its exit status 1).
+ASV_WORSE = "PERFORMANCE DECREASED."
 
 
 @dataclass(frozen=True)
@@ -32,10 +39,17 @@ class Verdict:
     reason: str  # one line: which tool said what
 
 
-def decide(asv_rc: int, report_rc: int) -> Verdict:
-    """The verdict for asv continuous's and tools.report's exit statuses."""
+def decide(asv_rc: int, report_rc: int, asv_compared: bool = True) -> Verdict:
+    """The verdict for asv continuous's and tools.report's exit statuses; ``asv_compared``:
+    whether asv's log ends its comparison with ``ASV_WORSE`` (what its status 1 should mean)."""
     if asv_rc not in (0, 1, 2):
-        return Verdict("error", f"asv continuous exited {asv_rc}: asv itself failed (see its log)")
+        return Verdict("crash", f"asv continuous exited {asv_rc}: asv itself failed (see its log)")
+    if asv_rc == 1 and not asv_compared:
+        return Verdict(
+            "crash",
+            f"asv continuous exited 1 without reporting {ASV_WORSE!r}: asv itself failed "
+            "(see its log), whatever tools.report found",
+        )
     if report_rc not in (0, 1):
         who = "asv continuous exited 1 and " if asv_rc == 1 else ""
         return Verdict(
@@ -83,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.ci.verdict", description=__doc__)
     parser.add_argument("--asv-rc", required=True, help="exit status of asv continuous")
     parser.add_argument("--report-rc", required=True, help="exit status of tools.report")
+    parser.add_argument("--asv-log", type=Path, help="asv continuous's output (stdout+stderr)")
     parser.add_argument("--factor", default="", help="the factor given to both, if any")
     parser.add_argument("--summary", type=Path, help="append the markdown summary here")
     parser.add_argument("--json", type=Path, help="write {kind, reason, asv_rc, report_rc}")
@@ -92,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         if not value.isdigit():
             parser.error(f"{flag} must be an exit status (0-255), got {value!r}")
     asv_rc, report_rc = int(args.asv_rc), int(args.report_rc)
-    verdict = decide(asv_rc, report_rc)
+    if asv_rc == 1 and args.asv_log is None:
+        parser.error("--asv-log is needed when asv exited 1 (a regression, or a crash)")
+    log = args.asv_log.read_text(errors="replace") if args.asv_log and args.asv_log.exists() else ""
+    verdict = decide(asv_rc, report_rc, asv_compared=ASV_WORSE in log)
     print(f"verdict: {verdict.kind}: {verdict.reason}")
     if verdict.kind != "pass":
         print(f"::error::{verdict.kind}: {verdict.reason}")

@@ -167,8 +167,9 @@ def py_spy() -> str:
     return exe
 
 
-def profile_build(job: Job, out: Path, rate: int) -> dict:
-    """cProfile one build, then py-spy two more of the same kind. Returns the build's result."""
+def profile_build(job: Job, out: Path, rate: int, cprofile_only: bool = False) -> dict:
+    """cProfile one build, then (unless ``cprofile_only``) py-spy two more of the same kind.
+    Returns the build's result."""
     out.mkdir(parents=True, exist_ok=True)
     env = job.env()
     result_json = out / "build-result.json"
@@ -188,7 +189,8 @@ def profile_build(job: Job, out: Path, rate: int) -> dict:
     )
     result = json.loads(result_json.read_text())
     log(f"build ok: {result.get('wall_s', 0):.2f} s, {result.get('html_written')} HTML written")
-    for fmt, name in (("flamegraph", "flame.svg"), ("speedscope", "profile.speedscope.json")):
+    recordings = () if cprofile_only else RECORDINGS
+    for fmt, name in recordings:
         log(f"recording a warm {job.variant} build with py-spy ({fmt})")
         target = out / name
         target.unlink(missing_ok=True)
@@ -207,6 +209,9 @@ def profile_build(job: Job, out: Path, rate: int) -> dict:
         if not target.exists() or target.stat().st_size == 0:
             raise ProfileError(f"py-spy could not record the build: {spy_log}")
     return result
+
+
+RECORDINGS = (("flamegraph", "flame.svg"), ("speedscope", "profile.speedscope.json"))
 
 
 def _read_line(stream, deadline: float) -> str:
@@ -268,7 +273,7 @@ def profile_spec(spec: str, args: argparse.Namespace, out: Path) -> dict:
         job.env(),
         "preparing the site",
     )
-    result = profile_build(job, out, args.rate)
+    result = profile_build(job, out, args.rate, args.cprofile_only)
     stats = pstats.Stats(os.fspath(out / "build.prof"))
     (out / "top.md").write_text(top_markdown(stats, spec, args, result))
     shutil.rmtree(job.work, ignore_errors=True)
@@ -437,6 +442,7 @@ def diff_markdown(
 
 
 CALLS_TOP_N = 20
+OUTPUTS = ("build.prof", "top.md", "flame.svg", "profile.speedscope.json")
 
 
 def _calls_by_label(stats: pstats.Stats) -> dict[str, int]:
@@ -510,15 +516,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "between concurrent threads; py-spy records all threads either way); 0: Bengal's default",
     )
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
+    parser.add_argument(
+        "--cprofile-only",
+        action="store_true",
+        help="skip the two py-spy recordings (call counts and cProfile times only: faster)",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    outputs = ("build.prof", "top.md") if args.cprofile_only else OUTPUTS
     try:
         if args.compare is None:
             profile_spec(args.bengal, args, args.out)
-            written = [
-                args.out / f
-                for f in ("build.prof", "top.md", "flame.svg", "profile.speedscope.json")
-            ]
+            written = [args.out / f for f in outputs]
         else:
             dirs = [args.out / _slug(s) for s in (args.bengal, args.compare)]
             if dirs[0] == dirs[1]:
@@ -534,11 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 head["wall_s"],
             )
             (args.out / "diff.md").write_text(diff)
-            written = [
-                d / f
-                for d in dirs
-                for f in ("build.prof", "top.md", "flame.svg", "profile.speedscope.json")
-            ]
+            written = [d / f for d in dirs for f in outputs]
             written.append(args.out / "diff.md")
     except (ProfileError, install.InstallError) as exc:
         print(f"tools.profile: error: {exc}", file=sys.stderr)

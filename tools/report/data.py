@@ -137,8 +137,21 @@ class ResultSet:
         """1 + the largest matching ``regressions_thresholds`` entry (asv's rule), or override."""
         if override is not None:
             return override
-        matching = [t for regex, t in self.thresholds.items() if re.match(regex, name)]
-        return 1.0 + max(matching) if matching else DEFAULT_FACTOR
+        return 1.0 + threshold_of(self.thresholds, name)
+
+
+def load_thresholds(conf: Path) -> dict[str, float]:
+    """``regressions_thresholds`` of an asv config (empty when the file is missing)."""
+    if not conf.is_file():
+        return {}
+    return util.load_json(str(conf), js_comments=True).get("regressions_thresholds", {})
+
+
+def threshold_of(thresholds: dict[str, float], name: str) -> float:
+    """The largest ``regressions_thresholds`` entry matching ``name`` (asv's rule), else asv
+    compare's default."""
+    matching = [t for regex, t in thresholds.items() if re.match(regex, name)]
+    return max(matching) if matching else round(DEFAULT_FACTOR - 1.0, 9)
 
 
 def _rev_parse(repo: Path, name: str) -> str:
@@ -195,9 +208,7 @@ def load(
             f"no results for machine {machine!r} in {results_dir} (it holds: {', '.join(known)})"
         )
     benchmarks = util.load_json(str(results_dir / "benchmarks.json"), api_version=2)
-    thresholds: dict[str, float] = {}
-    if conf is not None and conf.is_file():
-        thresholds = util.load_json(str(conf), js_comments=True).get("regressions_thresholds", {})
+    thresholds = load_thresholds(conf) if conf is not None else {}
     tags = _tags(repo)
     by_sha: dict[str, Commit] = {}
     pythons: set[str] = set()

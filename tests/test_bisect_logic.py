@@ -1,0 +1,191 @@
+"""tools.bisect without Bengal: the search on made-up series, the range on a tiny git repository,
+the nightly's bisect requests, and the trusted re-rendering of an answer (tampered input refused).
+The end-to-end bisects of real Bengal commits are in test_bisect.py."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tools.bisect import render
+from tools.bisect.answer import Answer
+from tools.bisect.commits import RangeError, first_parent_range
+from tools.bisect.probe import Probe
+from tools.bisect.requests import requests, target_of
+from tools.bisect.search import Skipped, bisect
+from tools.ci.new_regressions import Jump
+
+
+def series(n: int, steps: dict[int, float], base: float = 1e9) -> list[float]:
+    """Values of commits 0..n-1 with relative steps at the given commits."""
+    out, v = [], base
+    for i in range(n):
+        v *= 1 + steps.get(i, 0.0)
+        out.append(v)
+    return out
+
+
+def run(values: list[float], probeable=None, broken=(), threshold=0.01):
+    probeable = probeable or [True] * len(values)
+    asked: list[int] = []
+
+    def measure(i: int) -> float:
+        asked.append(i)
+        if i in broken:
+            raise Skipped(f"commit {i} does not build")
+        return values[i]
+
+    return bisect(probeable, measure, threshold), asked
+
+
+@pytest.mark.parametrize("culprit", range(1, 17))
+def test_one_step_in_log2_probes(culprit: int) -> None:
+    outcome, asked = run(series(17, {culprit: 0.015}))
+    (step,) = outcome.steps
+    assert step.suspects == (culprit,) and step.before == culprit - 1
+    assert len(asked) <= 2 + math.ceil(math.log2(16)), asked  # both ends + ⌈log2 16⌉
+
+
+def test_commits_that_change_nothing_are_never_probed() -> None:
+    probeable = [i % 3 == 0 for i in range(31)]
+    outcome, asked = run(series(31, {12: 0.02}), probeable)
+    assert outcome.steps[0].suspects == (12,)
+    assert all(probeable[i] for i in asked[2:]), asked
+
+
+def test_two_steps_are_both_named_and_small_drift_is_quiet() -> None:
+    outcome, _ = run(series(40, {9: 0.011, 30: 0.021, 20: 0.004}))
+    assert [s.suspects for s in outcome.steps] == [(9,), (30,)]
+    assert [round(s.relative, 3) for s in outcome.steps] == [0.011, 0.021]
+
+
+def test_a_skipped_neighbour_makes_the_answer_one_of() -> None:
+    outcome, _ = run(series(20, {11: 0.02}), broken={10})
+    (step,) = outcome.steps
+    assert step.suspects == (10, 11) and not step.exact
+    assert outcome.skipped == {10: "commit 10 does not build"}
+
+
+def test_a_skipped_commit_away_from_the_step_costs_one_probe_only() -> None:
+    outcome, asked = run(series(20, {15: 0.02}), broken={10})
+    assert outcome.steps[0].suspects == (15,)
+    assert len(asked) <= 2 + math.ceil(math.log2(19)) + 1
+
+
+def test_improvements_are_steps_too_and_stay_apart_from_regressions() -> None:
+    outcome, _ = run(series(20, {5: -0.03, 14: 0.05}))
+    assert [(s.suspects, s.relative < 0) for s in outcome.steps] == [((5,), True), ((14,), False)]
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    """main: root, docs, code, a merged branch (its own commit is not first-parent), code."""
+    r = tmp_path / "bengal"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(r)], check=True)
+    (r / "bengal").mkdir()
+    for name, path in [("root", "bengal/a.py"), ("docs", "README.md"), ("code", "bengal/b.py")]:
+        (r / path).write_text(name)
+        _git(r, "add", "-A")
+        _git(r, "commit", "-q", "-m", name)
+    _git(r, "checkout", "-q", "-b", "side")
+    (r / "bengal" / "c.py").write_text("side")
+    _git(r, "add", "-A")
+    _git(r, "commit", "-q", "-m", "side work")
+    _git(r, "checkout", "-q", "main")
+    _git(r, "merge", "-q", "--no-ff", "-m", "merge side", "side")
+    (r / "pyproject.toml").write_text("[project]\n")
+    _git(r, "add", "-A")
+    _git(r, "commit", "-q", "-m", "dependencies")
+    return r
+
+
+def test_range_is_first_parent_and_knows_what_is_installed(repo: Path) -> None:
+    commits = first_parent_range(repo, "main~4", "main")
+    assert [c.subject for c in commits] == ["root", "docs", "code", "merge side", "dependencies"]
+    assert [c.probeable for c in commits[1:]] == [False, True, True, True]
+    assert commits[3].files == ["bengal/c.py"]  # the merge's change against its first parent
+    with pytest.raises(RangeError, match="not an ancestor"):
+        first_parent_range(repo, "main", "main~2")
+    with pytest.raises(RangeError, match="not a commit"):
+        first_parent_range(repo, "nope", "main")
+
+
+def test_requests_only_for_bisectable_benchmarks() -> None:
+    full = "bench_instructions.BuildInstructions.track_build_instructions('nested-50', 'full')"
+    files = "bench_instructions.WorkCounters.track_files_written('nested-50', 'one_page')"
+    start = "bench_instructions.StartupInstructions.track_startup_instructions"
+    assert [target_of(n) for n in (full, files, start)] == [
+        "full",
+        "files_written:one_page",
+        "startup",
+    ]
+    assert target_of("bench_full.FullBuild.time_full_build('nested-50')") is None
+    jumps = [
+        Jump(full, "g", "b" * 40, "a" * 40, 1.0, 1.1),
+        Jump("bench_full.FullBuild.time_full_build('nested-50')", "g", "b" * 40, "a" * 40, 1, 2),
+        Jump(start, "g", "c" * 40, None, 1.0, 1.1),  # no good commit known: nothing to bisect
+    ]
+    assert requests(jumps, 3) == [("a" * 40, "b" * 40, "full")]
+
+
+def _answer(repo: Path) -> dict:
+    commits = first_parent_range(repo, "main~4", "main")
+    values = [1e9, 1e9, 1.02e9, 1.02e9, 1.02e9]
+    outcome, _ = run(values, [c.probeable for c in commits])
+    probes = [Probe(commits[i].sha, values[i], "", 60.0, False) for i in sorted(outcome.values)]
+    answer = Answer(
+        "bench_instructions.BuildInstructions.track_build_instructions('nested-50', 'full')",
+        "full", "pr", "local-pr", 0.01, False, commits, outcome, probes,
+    )  # fmt: skip
+    answer.call_diffs[2] = (
+        "#### Call counts\n\n| function | Δ calls | calls a → b |\n|---|---:|---:|\n"
+        "| `bengal/x.py <genexpr>` | +5 | 0 → 5 |\n| [evil](http://x) | +1 | 1 → 2 |"
+    )
+    return answer.to_json()
+
+
+def test_render_rebuilds_the_answer_and_drops_what_is_not_data(repo: Path, tmp_path: Path) -> None:
+    data = _answer(repo)
+    data["skipped"] = {}
+    (tmp_path / "a.json").write_text(json.dumps(data))
+    assert (
+        render.main(
+            [str(tmp_path / "a.json"), "--repo", str(repo), "--out", str(tmp_path / "a.md")]
+        )
+        == 0
+    )
+    text = (tmp_path / "a.md").read_text()
+    assert "culprit `" + data["steps"][0]["culprit"][:8] + "`** code" in text
+    assert "+2.00%" in text and "`bengal/x.py <genexpr>` | +5" in text
+    assert "evil" not in text and "http" not in text
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda d: d["probes"][0].update(sha="f" * 40),  # a commit outside the range
+        lambda d: d["steps"][0].update(value_after="1e9; rm -rf /"),  # not a number
+        lambda d: d.update(target="time_full_build"),  # not a bisectable benchmark
+    ],
+    ids=["foreign-commit", "not-a-number", "unknown-benchmark"],
+)
+def test_render_refuses_tampered_answers(repo: Path, tmp_path: Path, tamper, capsys) -> None:
+    data = _answer(repo)
+    tamper(data)
+    (tmp_path / "a.json").write_text(json.dumps(data))
+    rc = render.main(
+        [str(tmp_path / "a.json"), "--repo", str(repo), "--out", str(tmp_path / "a.md")]
+    )
+    assert rc == 2 and "tools.bisect.render: error:" in capsys.readouterr().err
+    assert not (tmp_path / "a.md").exists()

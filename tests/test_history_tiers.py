@@ -1,0 +1,283 @@
+"""Parts, tiers and a store that trusts nothing: the history keeps up and loses nothing.
+
+Real asv 0.6.6 on a throwaway project (tests/tiny_asv.py, seconds per run), the part loop
+(tools.ci.bench_commits), the nightly plan (tools.ci.plan) and the store (tools.ci.store_results)
+pushing to a bare repository that stands in for GitHub.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import tiny_asv
+from tests.test_results_history import branch_files, results_branch, running, store, write_plan
+from tests.tiny_asv import ROOT, Tiny
+from tools.ci import bench_commits, comment_body, failed_commits, machine, tiers
+
+PART_LIMIT = 30  # s: room for asv to start and reach the benchmark on a loaded machine
+
+
+@pytest.fixture()
+def tiny(tmp_path, monkeypatch) -> Tiny:
+    t = tiny_asv.make(tmp_path, n_commits=2)
+    monkeypatch.setenv("HOME", str(t.home))  # asv's ~/.asv-machine.json
+    for var in ("TINY_SLEEP", "TINY_FAIL", "TINY_PIDFILE", tiers.TIER_ENV):
+        monkeypatch.delenv(var, raising=False)
+    return t
+
+
+def register(tiny: Tiny, tier: str, monkeypatch) -> str:
+    """Record the gha identity of ``tier`` as the workflows do; returns the machine name."""
+    monkeypatch.setenv("BENGAL_BENCH_PROFILE", tiers.tier(tier).profile)
+    monkeypatch.setenv(tiers.TIER_ENV, tier)
+    ident = machine.identity("gha")
+    machine.register(ident, tiny.conf(tiny.base / "scratch"))
+    return ident["machine"]
+
+
+def tiny_parts(limit: float) -> list[tiers.Part]:
+    """The tiny suite in two parts, as tools.ci.tiers cuts Bengal's."""
+    return [
+        tiers.Part("sized", ("bench_tiny.Sized",), limit_s=int(limit), cost_s=1),
+        tiers.Part("slow", ("bench_tiny.track_slow",), limit_s=int(limit), cost_s=1),
+    ]
+
+
+def run_parts(tiny: Tiny, run: Path, name: str, commits: list[str], **env: str) -> int:
+    """tools.ci.bench_commits over the tiny parts, as a process of its own (as on a runner)."""
+    hashfile = run / "hashes.txt"
+    hashfile.parent.mkdir(parents=True, exist_ok=True)
+    hashfile.write_text("".join(f"{c}\n" for c in commits))
+    argv = [
+        sys.executable, "-m", "tools.ci.bench_commits", "--hashes", str(hashfile),
+        "--status", str(run / "status.json"), "--machine", name, "--commit-timeout", "120",
+        "--deadline", "300", "--", *tiny.asv_run(run / "results", name),
+    ]  # fmt: skip
+    return tiny.run(argv, **env).returncode
+
+
+def test_parts_have_their_own_limits_and_the_first_part_is_stored(tiny, monkeypatch) -> None:
+    """Two parts of one commit through real asv; the second hangs and is killed at its limit:
+    the first part's results reach the results branch, and the commit is not marked failed."""
+    clone = tiny_asv.make_origin(tiny.base)
+    origin = tiny.base / "origin.git"
+    name = register(tiny, "exact", monkeypatch)
+    assert name == "gha-ubuntu-x64-exact"
+    commit = tiny.commits[-1]
+    run = tiny.base / "run"
+    pidfile = tiny.base / "slow.pid"
+    monkeypatch.setenv("TINY_SLEEP", "120")  # only track_slow sleeps
+    monkeypatch.setenv("TINY_PIDFILE", str(pidfile))
+    command = [*tiny.asv_run(run / "results", name), "--bench", "{bench}"]
+    began = time.monotonic()
+    status = bench_commits.run_commits(
+        [commit], command, run / "status.json", name, 0.0, 300, grace=5,
+        parts=tiny_parts(PART_LIMIT),
+    )  # fmt: skip
+    took = time.monotonic() - began
+    states = [(e["part"], e["state"]) for e in status["commits"]]
+    assert states == [("sized", "ok"), ("slow", "timeout")]
+    slow = status["commits"][1]
+    assert PART_LIMIT <= slow["seconds"] < PART_LIMIT + 15 and took < 2 * PART_LIMIT + 30
+    assert pidfile.exists(), "the slow part never reached its benchmark"
+    assert not running(int(pidfile.read_text()))  # stopped with its asv run
+
+    plan = write_plan(tiny.base / "plan.json", {name: [commit]})
+    stored = store(clone, run, plan=plan, suite=tiny.bench, label="night 1")
+    assert stored.returncode == 0, stored.stdout + stored.stderr
+    assert f"{commit[:8]}: part slow did not finish in {PART_LIMIT} s" in stored.stdout
+    files = branch_files(origin)
+    result_path = next(f for f in files if f.startswith(f"results/{name}/{commit[:8]}-"))
+    result = json.loads(tiny_asv.git(origin, "show", f"results:{result_path}"))
+    assert result["results"]["bench_tiny.Sized.track_size"][0] == [50]  # the pr profile's size
+    assert "bench_tiny.track_slow" not in result["results"]  # the killed part saved nothing
+    assert "failed-commits.json" not in files  # not marked failed: it has results
+
+
+def test_a_night_of_12_new_commits_with_a_cap_of_8(tmp_path, monkeypatch) -> None:
+    """The exact tier takes the 8 newest (tip first), the scale tier the tip; a commit that
+    failed once is retried, one that failed in two runs is skipped. Real asv results and a
+    results branch on a bare repository."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    t = tiny_asv.make(tmp_path, n_commits=14)
+    monkeypatch.setenv("HOME", str(t.home))
+    clone = tiny_asv.make_origin(t.base)
+    c = t.commits  # oldest first; c[1] has results, so c[2:] are the 12 new commits
+    exact = register(t, "exact", monkeypatch)
+    everything = write_plan(t.base / "all.json", {exact: c})
+    assert run_parts(t, t.base / "n0", exact, [c[1]]) == 0
+    assert run_parts(t, t.base / "n1", exact, [c[11], c[9]], TINY_FAIL="1") == 1
+    assert run_parts(t, t.base / "n2", exact, [c[11]], TINY_FAIL="1") == 1
+    for night, run in enumerate(("n0", "n1", "n2")):
+        stored = store(clone, t.base / run, plan=everything, suite=t.bench, label=f"night {night}")
+        assert stored.returncode == 0, stored.stdout + stored.stderr
+    rb = results_branch(t.base / "origin.git", t.base / "rb")
+    record = failed_commits.load(rb / failed_commits.FILE_NAME)[exact]
+    assert record[c[11]]["runs"] == ["night 1", "night 2"] and record[c[9]]["runs"] == ["night 1"]
+
+    summary = t.base / "summary.md"
+    summary.write_text("")
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.ci.plan", "nightly", "--repo", str(t.project),
+         "--results", str(rb / "results"), "--failed", str(rb / failed_commits.FILE_NAME),
+         "--exact-cap", "8", "--scale-budget", "1", "--out", str(t.base / "plan.json"),
+         "--summary", str(summary)],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    tasks = json.loads((t.base / "plan.json").read_text())["tasks"]
+    by_tier: dict[str, list[str]] = {}
+    for task in tasks:
+        commits = by_tier.setdefault(task["tier"], [])
+        if task["commit"] not in commits:
+            commits.append(task["commit"])
+    newest = [c[i] for i in (13, 12, 10, 9, 8, 7, 6, 5)]  # c[11] skipped, c[9] retried
+    assert by_tier == {"exact": newest, "scale": [c[13]]}
+    assert {task["machine"] for task in tasks} == {exact, "gha-ubuntu-x64-nightly"}
+    exact_parts = [p.name for p in tiers.TIERS["exact"].parts]
+    assert [x["part"] for x in tasks[: len(exact_parts)]] == exact_parts  # every part of the tip
+    assert len({x["artifact"] for x in tasks}) == len(tasks) == 8 * 2 + 4
+    text = summary.read_text()
+    assert f"Skipped, failed in two runs (1):\n\n- `{c[11][:8]}` (benchmarks)" in text
+    assert f"Retried, failed once before (1):\n\n- `{c[9][:8]}` (benchmarks)" in text
+
+
+def test_the_store_refuses_what_the_plan_did_not_select(tiny, monkeypatch) -> None:
+    """Results of a commit outside the selection, of another machine and with an unknown
+    benchmark name are each refused with one line; the rest is stored."""
+    clone = tiny_asv.make_origin(tiny.base)
+    origin = tiny.base / "origin.git"
+    old, new = tiny.commits
+    exact = register(tiny, "exact", monkeypatch)
+    other = register(tiny, "scale", monkeypatch)
+    runs = {
+        "run-good": (exact, new),
+        "run-outside": (exact, old),
+        "run-other-machine": (other, new),
+        "run-unknown-name": (exact, new),
+    }
+    for run, (name, commit) in runs.items():
+        assert run_parts(tiny, tiny.base / run, name, [commit]) == 0
+    tampered = next((tiny.base / "run-unknown-name" / "results" / exact).glob(f"{new[:8]}-*"))
+    data = json.loads(tampered.read_text())
+    data["results"]["bench_tiny.track_evil"] = data["results"]["bench_tiny.track_slow"]
+    tampered.write_text(json.dumps(data))
+    plan = write_plan(tiny.base / "plan.json", {exact: [new]})
+    stored = store(clone, *(tiny.base / r for r in runs), plan=plan, suite=tiny.bench)
+    assert stored.returncode == 0, stored.stdout + stored.stderr
+    refused = [ln for ln in stored.stdout.splitlines() if "refused" in ln]
+    outside = next((tiny.base / "run-outside" / "results" / exact).glob("*-*.json")).name
+    assert refused == [
+        f"run-outside: {exact}/{outside}: commit {old[:12]} was not selected: refused",
+        f"run-outside: status.json: commit {old[:12]} was not selected: refused",
+        f"run-other-machine: machine {other} is not a planned one: refused 1 file(s)",
+        f"run-other-machine: status.json of machine '{other}', not a planned one: refused",
+        f"run-unknown-name: {exact}/{tampered.name}: unknown benchmark(s) bench_tiny.track_evil:"
+        " refused",
+    ], stored.stdout
+    files = branch_files(origin)
+    assert [f for f in files if f.startswith("results/") and f.endswith(".json")] == sorted(
+        [
+            "results/benchmarks.json",
+            f"results/{exact}/machine.json",
+            next(f for f in files if f.startswith(f"results/{exact}/{new[:8]}-")),
+        ]
+    )
+    assert not any(old[:8] in f or other in f for f in files), files
+
+
+def test_every_benchmark_of_the_suite_is_in_one_part_of_the_scale_tier() -> None:
+    """asv's --bench matches ``name`` or ``name(params)``: each suite benchmark is run by
+    exactly one scale part, and the exact tier runs the counters and nothing timed."""
+    names = comment_body.allowed_benchmarks(ROOT / "benchmarks")
+    assert len(names) > 40
+
+    def parts_of(tier: str, name: str) -> list[str]:
+        return [p.name for p in tiers.TIERS[tier].parts if re.search(p.regex, name)]
+
+    assert {n: parts_of("scale", n) for n in names if len(parts_of("scale", n)) != 1} == {}
+    exact = sorted(n for n in names if parts_of("exact", n))
+    assert {n.split(".")[0] for n in exact} == {
+        "bench_instructions",
+        "bench_correctness",
+        "bench_config",
+    }
+    assert not any(n.split(".")[-1].startswith(("time_", "peakmem_")) for n in exact)
+    assert re.search(tiers.TIERS["scale"].part("timed").regex, "bench_full.FullBuild(nested-1000)")
+    for tier in tiers.TIERS.values():
+        for part in tier.parts:
+            assert part.limit_s >= 2 * part.cost_s, (tier.name, part.name)
+
+
+def test_a_tier_is_a_machine_name_and_nothing_else() -> None:
+    """Same fields as every other series (asv makes each field a graph path segment)."""
+    exact = machine.identity("gha", profile="pr", tier="exact")
+    scale = machine.identity("gha", profile="nightly", tier="scale")
+    plain = machine.identity("gha", profile="nightly", tier="")
+    assert exact["machine"] == "gha-ubuntu-x64-exact" and exact["profile"] == "pr"
+    assert scale == plain  # the scale tier is the nightly series as it was
+    assert set(exact) == set(plain)
+    with pytest.raises(machine.MachineError, match="tier exact runs the pr profile"):
+        machine.identity("gha", profile="nightly", tier="exact")
+
+
+def test_bad_parts_are_one_line(tmp_path) -> None:
+    hashes = tmp_path / "hashes.txt"
+    hashes.write_text("0" * 40 + "\n")
+    common = ["--hashes", str(hashes), "--status", str(tmp_path / "s.json"), "--machine", "m",
+              "--deadline", "9"]  # fmt: skip
+    for extra, message in [
+        (["--tier", "exact", "--", "x", "{commit}"], "put {bench} in the command"),
+        (["--tier", "exact", "--part", "nope", "--", "x", "{commit}", "{bench}"], "no part 'nope'"),
+        (["--tier", "fast", "--", "x", "{commit}", "{bench}"], "unknown tier 'fast'"),
+        (["--", "x", "{commit}"], "give --tier, or --commit-timeout"),
+    ]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tools.ci.bench_commits", *common, *extra],
+            capture_output=True, text=True, cwd=ROOT, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+        assert message in proc.stderr
+
+
+def part_run(base: Path, name: str, commit: str, value: float | None, ran: bool) -> Path:
+    """A part's run directory as bench_commits and asv leave it (one benchmark)."""
+    mdir = base / name / "results" / "m-exact"
+    mdir.mkdir(parents=True)
+    (mdir / "machine.json").write_text(json.dumps({"machine": "m-exact"}))
+    row = [value, [], "v", 1, 0.5 if ran else None]
+    (mdir / f"{commit[:8]}-env.json").write_text(json.dumps({
+        "commit_hash": commit, "result_columns": ["result", "params", "version", "started_at",
+                                                  "duration"],
+        "results": {f"bench.{name}": row},
+    }))  # fmt: skip
+    state = "ok" if value is not None else "failed"
+    status = {"machine": "m-exact", "commits": [{"commit": commit, "part": name, "state": state}]}
+    (base / name / "status.json").write_text(json.dumps(status))
+    return base / name
+
+
+def test_the_parts_of_one_run_are_judged_together(tmp_path) -> None:
+    """One part that did not install beside another that gave results: no failure, whichever
+    part the store reads first; two parts failing in one run count as one run."""
+    commit = "c" * 40
+    broken = part_run(tmp_path, "counts", commit, None, ran=False)  # asv skipped it: no install
+    fine = part_run(tmp_path, "counters", commit, 3.0, ran=True)
+
+    def judged(*runs: Path) -> dict:
+        failed: dict = {}
+        pairs = [(json.loads((r / "status.json").read_text()), r / "results") for r in runs]
+        failed_commits.update_runs(failed, pairs, "night 1")
+        return failed
+
+    assert judged(broken, fine) == judged(fine, broken) == {}
+    also = part_run(tmp_path / "x", "counters", commit, None, ran=True)  # ran, every one failed
+    record = judged(broken, also)["m-exact"][commit]
+    assert record["kind"] == "install" and record["runs"] == ["night 1"]  # install wins, 1 run

@@ -1,0 +1,5 @@
+import sys
+
+from tools.bisect.cli import main
+
+sys.exit(main())

@@ -1,0 +1,150 @@
+"""Name the commit: bisect a step in an instruction count (or an exact work counter) between a
+known-good and a known-bad Bengal commit, one asv run per probe, every probe kept.
+
+    python -m tools.bisect --repo ~/src/bengal --good v0.4.3 --bad v0.5.0
+    python -m tools.bisect --repo REPO --good A --bad B --benchmark one_page --profile pr \\
+        --results-dir .asv/results --out bisect/        # answer.md, answer.json, probes/*.log
+
+Why a plain single-run bisection: these numbers repeat to within hundredths of a percent (A/A),
+so one probe decides a commit's side of a 1% step; asv's ``find`` (wall time, three-point
+heuristic, no significance test) can name the wrong commit on shared cores. Wall time, peak RSS
+and the dev loop are not bisected here: their noise needs repeated, interleaved samples.
+
+The answer names each step beyond the benchmark's threshold (``regressions_thresholds`` in
+``asv.conf.json``), its share of the range's change, the changed files and the call-count diff of
+one build at the culprit's parent and at the culprit (``tools.profile --compare``). Exit status:
+0 with an answer, 2 for bad input or an end of the range that cannot be measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks import profiles
+from tools.bisect import probe as probing
+from tools.bisect.answer import Answer
+from tools.bisect.commits import RangeError, first_parent_range
+from tools.bisect.search import Skipped, bisect
+from tools.profile.cli import default_repo
+
+ROOT = Path(__file__).resolve().parents[2]
+CALLS_HEADING = "## Call counts"
+
+
+class BisectError(Exception):
+    """A user-facing failure: one line, exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    targets = probing.targets()
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bisect", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--repo", type=Path, default=default_repo(), help="a Bengal git repository")
+    parser.add_argument("--good", required=True, help="a commit (hash, tag) measured as good")
+    parser.add_argument("--bad", required=True, help="a later commit on its first-parent line")
+    parser.add_argument(
+        "--benchmark",
+        default="full",
+        choices=sorted(targets),
+        help="the number to bisect: a build's instruction count (full, noop, one_page), "
+        "start-up's, or an exact work counter COUNTER:BUILD (default: full)",
+    )
+    parser.add_argument(
+        "--profile", default=profiles.active_profile().name, choices=sorted(profiles.PROFILES)
+    )
+    parser.add_argument("--results-dir", type=Path, default=ROOT / ".asv" / "results")
+    parser.add_argument("--env-dir", type=Path, help="asv's environments (default asv.conf.json's)")
+    parser.add_argument("--machine-preset", default="local", choices=["local", "gha"])
+    parser.add_argument("--out", type=Path, default=ROOT / "bisect")
+    parser.add_argument(
+        "--no-call-diff", action="store_true", help="skip the culprits' call-count diffs"
+    )
+    args = parser.parse_args(argv)
+    try:
+        answer = run(args, targets[args.benchmark])
+    except (BisectError, RangeError) as exc:
+        print(f"tools.bisect: error: {exc}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "answer.json").write_text(json.dumps(answer.to_json(), indent=2) + "\n")
+    text = answer.markdown()
+    (args.out / "answer.md").write_text(text)
+    print(text)
+    return 0
+
+
+def run(args: argparse.Namespace, target: probing.Target) -> Answer:
+    if args.repo is None:
+        raise BisectError("no Bengal repository: give --repo PATH")
+    repo = args.repo.expanduser().resolve()
+    commits = first_parent_range(repo, args.good, args.bad)
+    prober = probing.Prober(
+        repo, target, args.profile, args.results_dir, args.out, args.machine_preset, args.env_dir
+    )
+    threshold = prober.threshold()
+    probeable = [True, *(c.probeable for c in commits[1:-1]), True]
+    probing.log(
+        f"{prober.name}: {len(commits) - 1} commits after {commits[0].short}, "
+        f"{sum(probeable) - 1} probe-able; threshold {threshold:.2%}"
+    )
+
+    def measure(i: int) -> float:
+        where = f"(commit {i} of {len(commits) - 1}) "
+        p = prober.measure(commits[i].sha, where)
+        if p.value is None:
+            if i in (0, len(commits) - 1):
+                end = "good" if i == 0 else "bad"
+                raise BisectError(
+                    f"the {end} commit {commits[i].short} cannot be measured: {p.reason}"
+                )
+            raise Skipped(p.reason)
+        return p.value
+
+    outcome = bisect(probeable, measure, threshold)
+    answer = Answer(
+        prober.name, target.name, args.profile, prober.machine, threshold,
+        prober.higher_is_better(), commits, outcome, prober.probes,
+    )  # fmt: skip
+    if not args.no_call_diff:
+        site = profiles.PROFILES[args.profile].instruction_site
+        for step in outcome.steps:
+            if step.exact:
+                culprit = commits[step.suspects[0]].sha
+                answer.call_diffs[step.suspects[0]] = call_count_diff(
+                    repo, culprit, target.variant, site, args.out
+                )
+    return answer
+
+
+def call_count_diff(
+    repo: Path, culprit: str, variant: str, site: tuple[str, int], out: Path
+) -> str:
+    """The call-count table of ``tools.profile --compare`` (one cProfiled one-worker build at the
+    culprit's first parent and at the culprit), or a line saying why there is none."""
+    dest = out / f"profile-{culprit[:8]}"
+    argv = [
+        sys.executable, "-m", "tools.profile", "--repo", str(repo),
+        "--bengal", f"{culprit}^", "--compare", culprit, "--kind", site[0],
+        "--pages", str(site[1]), "--variant", variant, "--workers", "1",
+        "--cprofile-only", "--out", str(dest),
+    ]  # fmt: skip
+    probing.log(f"call-count diff {culprit[:8]}^ → {culprit[:8]} (tools.profile --compare)")
+    proc = subprocess.run(argv, cwd=ROOT, env=dict(os.environ), capture_output=True, text=True)
+    diff = dest / "diff.md"
+    if proc.returncode != 0 or not diff.exists():
+        why = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"(no call-count diff: {why})"
+    text = diff.read_text()
+    section = text[text.find(CALLS_HEADING) :] if CALLS_HEADING in text else ""
+    return re.sub(r"^## ", "#### ", section.strip(), flags=re.M)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""One bisect probe: the suite's own measurement of one commit, through asv, kept in asv's results.
+
+Why through asv: a probe is then exactly what the nightly measures (the same benchmark code, site,
+one-worker build, date-pinned install via ``driver.install``), and its result lands in the same
+results folder, machine and profile, so the published graph gets the points between the nightly's
+commits. ``$BENGAL_BENCH_PROBE`` asks ``bench_instructions`` to take only the number bisected (and
+the builds before it); asv records the others of that commit as n/a, not as failures.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import profiles
+from benchmarks.bench_instructions import BUILDS, PROBE_ENV
+from benchmarks.sites import site_id
+from tools.ci import machine as machine_id
+from tools.report import data as rd
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNTERS = ("html_pages_written", "files_written", "bytes_written", "output_bytes", "cache_bytes")
+_ERROR_LINE = re.compile(r"^\s*(?:[\w.]+(?:Error|Failed|Exception|Missing)|error): .+")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A number the bisect can search: one asv benchmark with its parameters."""
+
+    name: str  # what the user types: full, one_page, noop, startup, files_written:full, ...
+    key: str  # asv benchmark name
+    build: str | None  # the BUILDS parameter; None for start-up
+    variant: str  # what tools.profile builds for the call-count diff
+
+    def asv_name(self, site: str) -> str:
+        """asv's display name, as in the results and in ``regressions_thresholds``."""
+        return f"{self.key}('{site}', '{self.build}')" if self.build else self.key
+
+    @property
+    def probe(self) -> str:
+        return self.build or "startup"
+
+
+def targets() -> dict[str, Target]:
+    """Every number a probe can take: the build counts, start-up, and the exact work counters."""
+    out = {
+        b: Target(b, "bench_instructions.BuildInstructions.track_build_instructions", b, b)
+        for b in BUILDS
+    }
+    out["startup"] = Target(
+        "startup", "bench_instructions.StartupInstructions.track_startup_instructions", None, "full"
+    )
+    for counter in COUNTERS:
+        for b in BUILDS:
+            key = f"bench_instructions.WorkCounters.track_{counter}"
+            out[f"{counter}:{b}"] = Target(f"{counter}:{b}", key, b, b)
+    return out
+
+
+@dataclass
+class Probe:
+    sha: str
+    value: float | None  # None: skipped
+    reason: str  # why it was skipped ("" when measured)
+    seconds: float  # wall time of the asv run (0 when the value was already stored)
+    stored: bool  # the value came from earlier results: no run
+
+
+class Prober:
+    """Measures ``target`` at commits of ``repo`` with asv, reusing values already stored."""
+
+    def __init__(
+        self,
+        repo: Path,
+        target: Target,
+        profile: str,
+        results_dir: Path,
+        work_dir: Path,
+        machine_preset: str = "local",
+        env_dir: Path | None = None,
+    ) -> None:
+        self.repo, self.target, self.profile = repo, target, profile
+        self.results_dir, self.work_dir = results_dir.resolve(), work_dir.resolve()
+        self.preset, self.env_dir = machine_preset, env_dir
+        self.site = site_id(*profiles.PROFILES[profile].instruction_site)
+        self.name = target.asv_name(self.site)
+        self.machine = machine_id.identity(machine_preset, profile)["machine"]
+        self.probes: list[Probe] = []
+
+    def threshold(self) -> float:
+        """The benchmark's own threshold: ``regressions_thresholds`` by asv's rule (largest
+        matching pattern), as ``tools.report`` reads it."""
+        return rd.threshold_of(rd.load_thresholds(ROOT / "asv.conf.json"), self.name)
+
+    def higher_is_better(self) -> bool:
+        return rd.higher_is_better(self.name)
+
+    def stored(self, sha: str) -> float | None:
+        """The value already in the results for ``sha`` (None when absent, failed or n/a)."""
+        try:
+            rs = rd.load(self.results_dir, machine=self.machine)
+        except rd.ReportError:
+            return None
+        commit = next((c for c in rs.commits if c.sha == sha), None)
+        m = commit.measurements.get(self.name) if commit else None
+        return None if m is None or m.failed or m.skipped else float(m.value)  # type: ignore[arg-type]
+
+    def measure(self, sha: str, label: str = "") -> Probe:
+        """The value at ``sha``: stored, or one asv run of that commit (its log kept)."""
+        value = self.stored(sha)
+        probe = Probe(sha, value, "", 0.0, True) if value is not None else self._run(sha, label)
+        self.probes.append(probe)
+        return probe
+
+    def _run(self, sha: str, label: str) -> Probe:
+        log_file = self.work_dir / "probes" / f"{sha[:12]}.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        argv = [
+            sys.executable, "-m", "tools.asv_local", "--repo", str(self.repo),
+            "--config-out", str(self.work_dir / "asv.conf.json"),
+            "--results-dir", str(self.results_dir), "--machine-preset", self.preset,
+            *(["--env-dir", str(self.env_dir)] if self.env_dir else []),
+            "run", f"{sha}^!", "--bench", f"^{re.escape(self.target.key)}(\\(|$)",
+            "--show-stderr",
+        ]  # fmt: skip
+        env = {**os.environ, profiles.PROFILE_ENV: self.profile, PROBE_ENV: self.target.probe}
+        log(f"probing {sha[:8]} {label}(asv run, {self.target.name} at {self.site})")
+        t0 = time.monotonic()
+        with log_file.open("w") as out:
+            proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        seconds = time.monotonic() - t0
+        value = self.stored(sha)
+        if value is not None:
+            log(f"  {sha[:8]}: {value:,.0f} ({seconds:.0f} s)")
+            return Probe(sha, value, "", seconds, False)
+        reason = failure_reason(log_file.read_text(errors="replace"), proc.returncode)
+        log(f"  {sha[:8]}: skipped: {reason} ({seconds:.0f} s; log {log_file})")
+        return Probe(sha, None, reason, seconds, False)
+
+
+def failure_reason(output: str, returncode: int) -> str:
+    """The last error line asv printed for the commit (the benchmark's exception, or the failed
+    install step), else the exit status."""
+    lines = [ln.strip() for ln in output.splitlines() if _ERROR_LINE.match(ln)]
+    if lines:
+        return lines[-1][:400]
+    if "Error running" in output or "Failed to build" in output:
+        failed = [ln.strip() for ln in output.splitlines() if "Error running" in ln]
+        return (failed[-1] if failed else "the install failed")[:400]
+    return f"no value recorded (asv run exited {returncode})"
+
+
+def log(msg: str) -> None:
+    print(f"[tools.bisect] {msg}", file=sys.stderr, flush=True)

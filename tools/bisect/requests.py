@@ -1,0 +1,64 @@
+"""Which of a night's new regressions to bisect: those of a number the bisect can search.
+
+Why: asv's step detection names a range (the last good and the first bad measured commit); the
+nightly measures about two commits a night, so that range holds a day of Bengal's commits. Each
+new step of an instruction count or exact work counter becomes one ``bisect.yml`` dispatch;
+wall-time and memory steps are not bisected (their noise needs repeated samples).
+
+    python -m tools.bisect.requests OLD_SITE NEW_SITE --out bisects.txt [--max 3]
+
+``bisects.txt``: one ``GOOD BAD BENCHMARK`` line per bisect (full hashes, tools.bisect's name).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from tools.bisect.probe import targets
+from tools.ci.new_regressions import Jump, load_site, new_jumps
+
+_PARAMS = re.compile(r"^(?P<key>[\w.]+)(\('(?P<site>[\w-]+)', '(?P<build>\w+)'\))?$")
+
+
+def target_of(benchmark: str) -> str | None:
+    """tools.bisect's name for an asv benchmark name with params, or None if it is not one."""
+    m = _PARAMS.match(benchmark)
+    if not m:
+        return None
+    for target in targets().values():
+        if target.key == m["key"] and target.build == m["build"]:
+            return target.name
+    return None
+
+
+def requests(jumps: list[Jump], limit: int) -> list[tuple[str, str, str]]:
+    """(good, bad, benchmark) for the first ``limit`` bisectable jumps with a known good commit."""
+    out: list[tuple[str, str, str]] = []
+    for jump in jumps:
+        target = target_of(jump.benchmark)
+        if target and jump.before and jump.after and (jump.before, jump.after, target) not in out:
+            out.append((jump.before, jump.after, target))
+    return out[:limit]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bisect.requests", description=__doc__)
+    parser.add_argument("old_site", type=Path)
+    parser.add_argument("new_site", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--max", type=int, default=3, help="most bisects to start (default 3)")
+    args = parser.parse_args(argv)
+    if not (args.new_site / "index.json").exists():
+        print(f"error: {args.new_site} is not a published asv site", file=sys.stderr)
+        return 2
+    found = requests(new_jumps(load_site(args.old_site), load_site(args.new_site)), args.max)
+    args.out.write_text("".join(f"{g} {b} {t}\n" for g, b, t in found))
+    print(f"{len(found)} bisect(s) to start")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
