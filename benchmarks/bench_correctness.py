@@ -34,7 +34,9 @@ class IncrementalCorrectness(SingleMeasurement):
 
 class MissedEdits(SingleMeasurement):
     """Outputs that did not get the user's edit although a clean build of the same sources shows
-    it (or still serve a page the edit deleted): the build silently kept old content. 0 = fine.
+    it (for a stylesheet edit: a written copy of the stylesheet without the new rule), or that
+    still serve, link to or list a page the edit deleted: the build silently kept old content.
+    0 = fine.
     ``incremental``: the explicit incremental build; ``default``: the plain ``bengal build``."""
 
     setup_cache = staticmethod(measure_once)

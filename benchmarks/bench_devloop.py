@@ -4,6 +4,9 @@ Everything is reached over HTTP on 127.0.0.1, like a browser does (``driver.serv
 
 - time to first page: from starting ``bengal serve`` to the first 200 of the home page carrying
   its token; cold (never built) and warm (restarted on the site the first server left);
+- a page saved the moment the cold server serves its first page (not settled: an author who
+  edits right away): is it served, and when? A server that drops it (never serves it until
+  another save) counts a missed save;
 - save-to-served latency: on a started, settled server (neither timed), save one user edit (one
   page, the site's stylesheet, a new page), then poll its URL until the body carries the edit;
   several samples per commit, each a new edit, the same server for a sample set;
@@ -61,6 +64,7 @@ def _sample_set(
 def measure_devloop() -> dict[str, Any]:
     """setup_cache: every dev-loop sample of this commit; a failure is kept per measurement."""
     first_page: dict[str, Any] = {}
+    first_page_save: dict[str, Any] = {}
     edits: dict[str, Any] = {}
     one_page: dict[int, Any] = {}
     wait = PROFILE.devloop_wait_s
@@ -75,6 +79,13 @@ def measure_devloop() -> dict[str, Any]:
             with serve.DevServer(served, wait_s=wait) as server:
                 if main:
                     first_page["cold"] = {"s": server.first_page_s}
+                    try:  # now, before anything settles the server
+                        first_page_save = serve.measure_save_at_first_page(
+                            server, editor, f"{os.getpid()}-{pages}"
+                        )
+                    except serve.ServerFailed as exc:
+                        first_page_save = _error(exc)
+                        server.settle()
                 for edit, n in todo.items():
                     try:
                         results[edit] = _sample_set(server, editor, edit, n, pages)
@@ -86,6 +97,7 @@ def measure_devloop() -> dict[str, Any]:
                 results.setdefault(edit, _error(exc))
             if main:
                 first_page.setdefault("cold", _error(exc))
+                first_page_save = first_page_save or _error(exc)
         one_page[pages] = results["one_page"]
         if not main:
             continue
@@ -98,7 +110,12 @@ def measure_devloop() -> dict[str, Any]:
                 first_page["warm"] = {"s": server.first_page_s}
         except Exception as exc:
             first_page["warm"] = _error(exc)
-    return {"first_page": first_page, "edits": edits, "one_page": one_page}
+    return {
+        "first_page": first_page,
+        "first_page_save": first_page_save,
+        "edits": edits,
+        "one_page": one_page,
+    }
 
 
 measure_devloop.timeout = PROFILE.prepare_timeout
@@ -154,6 +171,37 @@ class DevLoop(SingleMeasurement):
     track_save_to_served_spread_s.params = list(EDITS)
     track_save_to_served_spread_s.param_names = ["edit"]
     track_save_to_served_spread_s.unit = "s"
+
+
+class DevLoopSaveAtFirstPage(SingleMeasurement):
+    """A page saved the moment the cold server serves its first page, on the first
+    ``devloop_sizes`` site, without waiting for the server to settle. One sample per commit: a
+    single-shot timing (50%, like the family), and a counter that must stay 0."""
+
+    setup_cache = staticmethod(measure_devloop)
+    version = "1"
+    regression_threshold = 0.5
+
+    def track_first_page_save_to_served_s(self, cache: dict) -> float:
+        """Seconds from that save to the first response carrying it; fails when the server
+        dropped the save (``track_first_page_save_missed`` is then 1)."""
+        m = _get(cache["first_page_save"])
+        if m["missed"]:
+            raise RuntimeError(
+                "the page saved as the first page was served was never served until another "
+                f"page was saved ({m['after_next_save']} after that save)"
+            )
+        return m["latency_s"]
+
+    track_first_page_save_to_served_s.unit = "s"
+
+    def track_first_page_save_missed(self, cache: dict) -> int:
+        """1 when the server never served that save (it went idle, or the wait limit passed,
+        without it) until another page was saved, else 0."""
+        return int(_get(cache["first_page_save"])["missed"])
+
+    track_first_page_save_missed.unit = "saves"
+    track_first_page_save_missed.regression_threshold = 0.0
 
 
 class DevLoopServerReport(SingleMeasurement):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import json
 import os
 import re
@@ -168,6 +169,7 @@ class Build:
         self.cpu_s = 0.0
         self.raw_stats: Any = None
         self.error: BaseException | None = None
+        self._log_mark: dict[str, int] = {}
 
     def run(self) -> None:
         """The timed part: only the Bengal build."""
@@ -219,6 +221,7 @@ class Build:
         os.dup2(self._log_fd, 1)
         os.dup2(self._log_fd, 2)
         self.error = None
+        self._log_mark = compat.logged_events_mark()  # before the clock: not the build's work
         c0 = time.process_time()
         t0 = time.perf_counter()
         try:
@@ -290,8 +293,14 @@ class Build:
             bytes_written=sum(after[rel][1] for rel in written),
             cache_bytes=compat.cache_bytes(self.root),
         )
-        problems = compat.structured_log_problems(self.root, self.started_ns)
-        if problems:  # e.g. pages dropped at a deadline: exit 0, pages missing, said only there
+        # The same rule for both: what Bengal logged as a problem (the CLI's build log, or the
+        # in-process build's events), e.g. pages dropped at a deadline or a special page that
+        # failed: exit 0, and only the log says so.
+        if self.via == "api":
+            problems = compat.logged_problems_since(self._log_mark)
+        else:
+            problems = compat.structured_log_problems(self.root, self.started_ns)
+        if problems:
             raise BuildFailed(f"{problems[0]} ({len(problems)} problem(s) in Bengal's build log)")
         result.warnings = validate(self.root, self.out, log, stats, written, change, judge_edit)
         return result
@@ -394,7 +403,79 @@ def missed_edit(out: Path, written: set[str], change: Any) -> list[str]:
     for rel in getattr(change, "removed_outputs", []):
         if (out / rel).exists():
             missed.append(f"{rel}: still present after {change.kind} change removed it")
+    tree = _TreeReader(out)
+    for source in getattr(change, "changed_stylesheets", []):
+        missed += _stale_stylesheet(source, change.token, tree.stylesheets(), None)
+    mention = _mention_pattern(change)
+    if mention is not None:
+        for rel in tree.text_outputs():
+            if rel not in change.removed_outputs and mention.search(tree.read(rel)):
+                missed.append(_stale_mention(rel, change))
     return missed
+
+
+def _stale_mention(rel: str, change: Any) -> str:
+    """What an output that still mentions a removed page is: another output of that page (its
+    JSON or text twin), or a page, feed or index that links to or lists it."""
+    dirs = [r.rpartition("/")[0] + "/" for r in change.removed_outputs if "/" in r]
+    if any(rel.startswith(d) for d in dirs):
+        return f"{rel}: still present after {change.kind} removed its page"
+    return f"{rel}: still links to or lists the page {change.kind} removed"
+
+
+class _TreeReader:
+    """The output tree's files (Bengal's cache excluded), read on demand."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.rels = sorted(snapshot(out))
+
+    def read(self, rel: str) -> bytes:
+        return (self.out / rel).read_bytes()
+
+    def stylesheets(self) -> dict[str, bytes]:
+        return {rel: self.read(rel) for rel in self.rels if rel.endswith(".css")}
+
+    def text_outputs(self) -> list[str]:
+        return [rel for rel in self.rels if rel.endswith(compat.TEXT_SUFFIXES)]
+
+
+def _stale_stylesheet(
+    source: str, token: str, written: dict[str, bytes], clean: dict[str, bytes] | None
+) -> list[str]:
+    """How the written stylesheets miss an edit of the site stylesheet ``source``: every copy of
+    it (``compat.asset_copies``) must carry the new rule ``token``; where no copy has its name
+    (bundled into another stylesheet), some stylesheet must. With ``clean`` (a clean build's
+    stylesheets) only what the clean build does show counts: a copy it writes without the rule,
+    or a bundle it does not carry the rule in, is no miss."""
+    needle = token.encode()
+    copies = compat.asset_copies(source, sorted(written))
+    if copies:
+        return [
+            f"{rel}: a copy of {source} without its new rule {token!r} (stale)"
+            for rel in copies
+            if needle not in written[rel] and (clean is None or needle in clean.get(rel, needle))
+        ]
+    if any(needle in data for data in written.values()):
+        return []
+    if clean is not None and not any(needle in data for data in clean.values()):
+        return []
+    return [f"{source}: no output stylesheet carries its new rule {token!r}"]
+
+
+def _mention_pattern(change: Any) -> re.Pattern[bytes] | None:
+    """What in an output links to or lists a page ``change`` removed: its URL path (with or
+    without the trailing slash, absolute or prefixed by a base URL) or its title (also
+    HTML-escaped), as whole words: "Guide 7" is not "Guide 71"."""
+    urls = [re.escape(url.rstrip("/")) for url in getattr(change, "removed_urls", [])]
+    titles = [
+        rf"(?<![\w-]){re.escape(t)}"
+        for title in getattr(change, "removed_titles", [])
+        for t in sorted({title, html.escape(title)})
+    ]
+    if not urls + titles:
+        return None
+    return re.compile(rf"(?:{'|'.join(urls + titles)})(?![\w-])".encode())
 
 
 def build(
@@ -435,8 +516,11 @@ def compare_with_clean_build(
     Volatile strings (build timestamps, durations) are normalised; nothing else is. The missed
     edit is judged against the clean build, so a theme that never shows a token on some page
     does not count as a miss: an output misses ``change`` when the clean build's copy carries the
-    edit's token and the incremental one does not, or when the edit removed it and only the
-    incremental build still has it.
+    edit's token and the incremental one does not (for a stylesheet edit: a copy of the
+    stylesheet without the new rule that the clean build does not write so, see
+    ``_stale_stylesheet``), when the edit removed it and
+    only the incremental build still has it, or when an output still links to or lists a deleted
+    page and its clean copy does not.
     """
     root = Path(root).resolve()
     out = compat.output_dir(root)
@@ -445,18 +529,39 @@ def compare_with_clean_build(
     clean_build = build(root, mode="full", via=via)
     clean = read_tree(out)
     differing = {rel for rel in incremental.keys() & clean.keys() if incremental[rel] != clean[rel]}
-    missed = []
-    if change is not None:
-        token = change.token.encode()
-        for rel in change.rebuilt_outputs:
-            if token and token in clean.get(rel, b"") and token not in incremental.get(rel, b""):
-                missed.append(f"{rel}: lacks the edit ({change.kind}) that a clean build shows")
-        for rel in change.removed_outputs:
-            if rel in incremental and rel not in clean:
-                missed.append(f"{rel}: still served after {change.kind} removed its page")
+    missed = [] if change is None else _missed_against_clean(incremental, clean, change)
     return CleanComparison(
         sorted(differing | (incremental.keys() ^ clean.keys())), missed, clean_build
     )
+
+
+def _missed_against_clean(
+    incremental: dict[str, bytes], clean: dict[str, bytes], change: Any
+) -> list[str]:
+    """``compare_with_clean_build``'s missed edit: what the clean build shows of ``change`` and
+    the incremental build does not (see there)."""
+    missed = []
+    token = change.token.encode()
+    for rel in change.rebuilt_outputs:
+        if token and token in clean.get(rel, b"") and token not in incremental.get(rel, b""):
+            missed.append(f"{rel}: lacks the edit ({change.kind}) that a clean build shows")
+    for rel in change.removed_outputs:
+        if rel in incremental and rel not in clean:
+            missed.append(f"{rel}: still served after {change.kind} removed its page")
+    for source in getattr(change, "changed_stylesheets", []):
+
+        def css(tree: dict[str, bytes]) -> dict[str, bytes]:
+            return {rel: data for rel, data in tree.items() if rel.endswith(".css")}
+
+        missed += _stale_stylesheet(source, change.token, css(incremental), css(clean))
+    mention = _mention_pattern(change)
+    if mention is not None:
+        for rel, data in sorted(incremental.items()):
+            if rel in change.removed_outputs or not rel.endswith(compat.TEXT_SUFFIXES):
+                continue
+            if mention.search(data) and not mention.search(clean.get(rel, b"")):
+                missed.append(_stale_mention(rel, change))
+    return missed
 
 
 def incremental_diff(root: str | os.PathLike[str], via: str = "cli") -> list[str]:

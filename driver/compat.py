@@ -68,7 +68,7 @@ PHASES = ("discovery", "taxonomy", "rendering", "assets", "postprocess")
 IMPORT_API_STATEMENT = "from bengal.core.site import Site"
 
 # Text outputs whose volatile strings (timestamps) are normalised before comparing builds.
-_TEXT_SUFFIXES = (".html", ".xml", ".json", ".txt", ".css", ".js", ".webmanifest", ".map")
+TEXT_SUFFIXES = (".html", ".xml", ".json", ".txt", ".css", ".js", ".webmanifest", ".map")
 _TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 
 
@@ -468,26 +468,72 @@ def log_errors(log: str) -> list[str]:
     return bad
 
 
+# Where the CLI writes Bengal's structured build log (JSON lines, rewritten by every build):
+# early eras ``<root>/.bengal-build.log``, later ``<root>/.bengal/logs/build.log``.
+_STRUCTURED_LOGS = (Path(".bengal") / "logs" / "build.log", Path(".bengal-build.log"))
+
+
 def structured_log_problems(root: Path, since_ns: int) -> list[str]:
-    """What Bengal's own structured build log (later eras: ``.bengal/logs/build.log``, JSON
-    lines, rewritten by every build) says went wrong in a build that started at ``since_ns``.
+    """What Bengal's own structured build log says went wrong in a CLI build that started at
+    ``since_ns`` (``log_problems``)."""
+    events = []
+    for rel in _STRUCTURED_LOGS:
+        path = root / rel
+        try:
+            if path.stat().st_mtime_ns < since_ns:
+                continue
+            lines = path.read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                continue
+    return log_problems(events)
+
+
+def _bengal_loggers() -> dict[str, Any]:
+    """Bengal's structured loggers in this process (every era keeps each one's events in
+    memory, ``get_events()``), by name; {} where the era has none."""
+    for module in ("bengal.utils.observability.logger", "bengal.utils.logger"):
+        try:
+            loggers = getattr(__import__(module, fromlist=["_loggers"]), "_loggers", None)
+        except ImportError:
+            continue
+        if isinstance(loggers, dict):
+            return dict(loggers)
+    return {}
+
+
+def logged_events_mark() -> dict[str, int]:
+    """How many events each of Bengal's loggers in this process holds: taken before an
+    in-process build, so that ``logged_problems_since`` reads that build's events only."""
+    return {name: len(lg.get_events()) for name, lg in _bengal_loggers().items()}
+
+
+def logged_problems_since(mark: dict[str, int]) -> list[str]:
+    """``log_problems`` of the events Bengal's loggers recorded in this process since ``mark``:
+    what an in-process build logged (it writes no build log file; the CLI writes these same
+    events to one)."""
+    events = []
+    for name, lg in _bengal_loggers().items():
+        recorded = lg.get_events()
+        start = mark.get(name, 0) if len(recorded) >= mark.get(name, 0) else 0  # loggers reset
+        events += [e.to_dict() for e in recorded[start:]]
+    return log_problems(events)
+
+
+def log_problems(events: list[dict[str, Any]]) -> list[str]:
+    """What Bengal's structured log events (``LogEvent.to_dict()``, one JSON line each in its
+    build log) say went wrong: events at level ERROR or CRITICAL (e.g. a special page that
+    failed while the build exits 0), and expired work-scope deadlines.
 
     Later eras give up on work that outlives a per-scope deadline (300 s): the build still exits
     0 and the pages not rendered in time are simply missing; only this log says why.
     """
-    path = root / ".bengal" / "logs" / "build.log"
-    try:
-        if path.stat().st_mtime_ns < since_ns:
-            return []
-        lines = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return []
     problems = []
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
+    for event in events:
         context = event.get("context") or {}
         if event.get("event_type") == "work_scope_deadline_expired":
             done, left = context.get("completed", "?"), context.get("remaining", "?")
@@ -510,7 +556,7 @@ def normalise_output(rel: str, data: bytes) -> bytes:
         return b"<hash>"
     if rel == "changelog.json":  # what changed since the previous build: differs by design
         return b"<changes since the previous build>"
-    if not rel.endswith(_TEXT_SUFFIXES):
+    if not rel.endswith(TEXT_SUFFIXES):
         return data
     data = _CONTENT_HASH.sub(rb"\1<hash>", data)
     data = _TIMESTAMP.sub(b"<timestamp>", data)
@@ -521,6 +567,20 @@ def normalise_output(rel: str, data: bytes) -> bytes:
 def _squash_css(text: str) -> str:
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     return re.sub(r"\s+", "", text).replace(";}", "}")
+
+
+def asset_copies(source: str, rels: list[str]) -> list[str]:
+    """The output files (``rels``: relative to the output directory) that are copies of the
+    site asset ``source`` (relative to the site root): in its directory, under its name with or
+    without a content fingerprint (``assets/bench/style.1a2b3c4d.css``)."""
+    src = Path(source)
+    name = re.compile(re.escape(src.stem) + r"(\.[0-9a-f]{6,})?" + re.escape(src.suffix))
+    where = src.parent.as_posix()
+    return [
+        rel
+        for rel in rels
+        if name.fullmatch(rel.rpartition("/")[2]) and rel.rpartition("/")[0].endswith(where)
+    ]
 
 
 def asset_problem(root: Path, out: Path, source: str) -> str | None:

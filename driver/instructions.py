@@ -7,7 +7,7 @@ one-worker build executes moves by hundredths of a percent, so a 2% step is visi
     counted.instructions, counted.result                             # result: validated
     driver.instructions.count_startup()                              # `bengal --version`
 
-    PYTHONPATH=<repo> <env python> -m driver.instructions build ROOT --mode full --json
+    PYTHONPATH=<repo> <env python> -m driver.instructions build ROOT --mode full [--startup N]
     PYTHONPATH=<repo> <env python> -m driver.instructions startup --json
 
 Every counted build runs ``valgrind --tool=cachegrind --cache-sim=no`` around the ``bengal``
@@ -107,11 +107,20 @@ def _failure(what: str, returncode: int, log_file: Path, output: str) -> Instruc
     )
 
 
-def count_build(root: str | os.PathLike[str], mode: str = "full", change: Any = None) -> Counted:
+def count_build(
+    root: str | os.PathLike[str],
+    mode: str = "full",
+    change: Any = None,
+    *,
+    startup: int | None = None,
+) -> Counted:
     """Count one CLI build of ``root`` in ``mode`` with one worker, then validate it.
 
     An incremental build must start from a state built with one worker: switching a built site
     to one worker is a config change, which would make the counted build a full rebuild.
+    ``startup``: the instructions of ``count_startup`` (counted here when not given); a build
+    that counts fewer did its work outside the counted process (a Bengal that re-executes
+    itself or builds in a child), so its count is refused, not reported as a big improvement.
     """
     exe = valgrind()
     root = _one_worker(root, mode)
@@ -125,7 +134,16 @@ def count_build(root: str | os.PathLike[str], mode: str = "full", change: Any = 
             raise _failure(f"bengal ({mode} build)", build.returncode, log_file, build.read_log())
         instructions = read_instructions(out_file)
     assert build.wall_s is not None
-    return Counted(instructions, build.wall_s, build.verify(change=change))
+    result = build.verify(change=change)  # a broken build fails as such, before any comparison
+    if startup is None:
+        startup = count_startup().instructions
+    if instructions < startup:
+        raise InstructionsFailed(
+            f"bengal ({mode} build) counted {instructions:,} instructions, fewer than start-up "
+            f"alone ({startup:,}, `bengal {' '.join(compat.STARTUP_ARGS)}`): the build ran "
+            "outside the counted process"
+        )
+    return Counted(instructions, build.wall_s, result)
 
 
 def build_one_worker(
@@ -179,12 +197,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("build", help="count one validated CLI build (one worker)")
     p.add_argument("root")
     p.add_argument("--mode", choices=compat.MODES, default="full")
+    p.add_argument(
+        "--startup",
+        type=int,
+        metavar="INSTRUCTIONS",
+        help="start-up's count to compare the build with (counted when omitted)",
+    )
     sub.add_parser("startup", help="count `bengal --version`")
     for q in sub.choices.values():
         q.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
-        counted = count_build(args.root, args.mode) if args.cmd == "build" else count_startup()
+        if args.cmd == "build":
+            counted = count_build(args.root, args.mode, startup=args.startup)
+        else:
+            counted = count_startup()
     except (
         InstructionsFailed,
         driver.BuildFailed,

@@ -33,7 +33,6 @@ from types import TracebackType
 import scenario_gen
 from driver import compat
 from scenario_gen.generate import MANIFEST
-from scenario_gen.mutate import REV_RE
 
 HOST = "127.0.0.1"
 POLL_S = 0.05  # between two HTTP polls: the resolution of every latency measured here
@@ -242,6 +241,27 @@ class DevServer:
                 raise ServerFailed(f"edit to {what} not served after {self.wait_s:g} s")
             time.sleep(POLL_S)
 
+    def served_before_idle(
+        self, paths: Callable[[], list[str]], token: str, *, since: float
+    ) -> float | None:
+        """Like ``wait_for``, but for an edit the server may have dropped: None once the server
+        has had no work pending and printed nothing but request lines for ``IDLE_S`` (it will
+        not pick the edit up any more), or after ``wait_s`` without serving it."""
+        deadline = time.perf_counter() + self.wait_s
+        needle = token.encode()
+        self._work_lines = -1
+        while time.perf_counter() < deadline:
+            self._check_alive()
+            for path in paths():
+                left = deadline - time.perf_counter()
+                status, body = fetch(self.port, path, timeout=min(left, REQUEST_TIMEOUT_S))
+                if status == 200 and needle in body:
+                    return time.perf_counter() - since
+            if self._idle_for() >= IDLE_S:
+                return None
+            time.sleep(POLL_S)
+        return None
+
     def _idle_for(self) -> float:
         """Seconds since the server last printed anything but request lines, 0 while it has
         announced work pending (``compat.server_work_pending``)."""
@@ -358,31 +378,25 @@ class Editor:
 
     def save(self, edit: str, salt: str) -> Saved:
         """Make ``edit`` on the shadow and save its changed sources into the served site."""
-        before = {}
         change = scenario_gen.apply_edit(self.shadow, edit, batch_pages=self.batch_pages, salt=salt)
         if change is None:
             raise ValueError(f"{edit!r} saves nothing")
         sources = [s for s in change.changed_sources if s != MANIFEST]
         for rel in sources:
-            before[rel] = (self.served / rel).read_bytes() if (self.served / rel).exists() else b""
-        for rel in sources:
             _save_in_place(self.served / rel, (self.shadow / rel).read_bytes())
         saved_at = time.perf_counter()
-        if change.token:
-            out = change.rebuilt_outputs[0]
-            if change.kind == "add_page":  # the new page itself, not its section or neighbour
-                out = next(
-                    o
-                    for o in change.rebuilt_outputs
-                    if o.endswith(Path(sources[0]).stem + "/index.html")
-                )
-            url = page_url(out)
-            self.last = Saved(edit, f"page {sources[0]}", change.token, lambda: [url], saved_at)
+        if change.changed_stylesheets:
+            (rel,) = change.changed_stylesheets
+            self.last = Saved(
+                edit, f"stylesheet {rel}", change.token, lambda: self._asset_urls(rel), saved_at
+            )
             return self.last
-        (rel,) = sources
-        new = (self.shadow / rel).read_text(errors="replace")
-        token = next(t for t in REV_RE.findall(new) if t.encode() not in before[rel])
-        self.last = Saved(edit, f"stylesheet {rel}", token, lambda: self._asset_urls(rel), saved_at)
+        out = change.rebuilt_outputs[0]
+        if change.kind == "add_page":  # the new page itself, not its section or neighbour
+            page = Path(sources[0]).stem + "/index.html"
+            out = next(o for o in change.rebuilt_outputs if o.endswith(page))
+        url = page_url(out)
+        self.last = Saved(edit, f"page {sources[0]}", change.token, lambda: [url], saved_at)
         return self.last
 
     def _asset_urls(self, rel: str) -> list[str]:
@@ -430,11 +444,35 @@ def measure_edit(server: DevServer, editor: Editor, edit: str, salt: str) -> dic
     return {"latency_s": latency, **compat.serve_rebuild_report(server.output(offset))}
 
 
+def measure_save_at_first_page(
+    server: DevServer, editor: Editor, salt: str
+) -> dict[str, float | str]:
+    """Save one page the moment the first page is served (no settling: what an author who edits
+    right after starting the server does). ``latency_s``: from the save to the first response
+    carrying it; ``missed``: 1 when the server never served it (idle, or ``wait_s`` passed)
+    until another page was saved and served, 0 otherwise; ``after_next_save``: "served" or
+    "not served" (missed only). Call it right after the server started."""
+    if editor.batch_pages != 1:
+        raise ValueError("the next save edits one other page: an Editor with batch_pages=1")
+    saved = editor.save("one_page", salt=f"{salt}-first-page")
+    latency = server.served_before_idle(saved.urls, saved.token, since=saved.saved_at)
+    if latency is not None:
+        server.settle()
+        return {"latency_s": latency, "missed": 0.0}
+    server.settle()
+    other = editor.save("batch", salt=f"{salt}-next")  # the site's first page, not the middle
+    server.wait_for(other.urls, other.token, what=other.what, since=other.saved_at)
+    late = server.served_before_idle(saved.urls, saved.token, since=saved.saved_at)
+    server.settle()
+    return {"missed": 1.0, "after_next_save": "not served" if late is None else "served"}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m driver.serve SERVED SHADOW [--edit E] [--wait S] [--hold]``: start a dev server
-    of SERVED, save one edit (made on SHADOW, see ``Editor``) and print one JSON line (port,
-    first page, latency, what the server reported); with ``--hold`` the server runs until stdin
-    closes or gets a line. A failure prints ``{"error": …}`` and exits 1."""
+    """``python -m driver.serve SERVED SHADOW [--save-at-first-page] [--edit E] [--wait S]
+    [--hold]``: start a dev server of SERVED, optionally save a page as its first page is served
+    (``measure_save_at_first_page``), save one edit (made on SHADOW, see ``Editor``) and print
+    one JSON line (port, first page, latency, what the server reported); with ``--hold`` the
+    server runs until stdin closes or gets a line. A failure prints ``{"error": …}`` and exits 1."""
     import argparse
     import json
 
@@ -442,6 +480,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("served", type=Path)
     parser.add_argument("shadow", type=Path)
     parser.add_argument("--edit", choices=("one_page", "asset", "add_page"))
+    parser.add_argument(
+        "--save-at-first-page", action="store_true", help="first save a page as / is served"
+    )
     parser.add_argument("--wait", type=float, default=120.0, help="limit of every wait, s")
     parser.add_argument("--hold", action="store_true")
     args = parser.parse_args(argv)
@@ -450,8 +491,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with server:
             out.update(port=server.port, pid=server.pid, first_page_s=server.first_page_s)
+            editor = Editor(args.served, args.shadow)
+            if args.save_at_first_page:
+                salt = f"cli-{os.getpid()}"
+                out["save_at_first_page"] = measure_save_at_first_page(server, editor, salt)
             if args.edit:
-                editor = Editor(args.served, args.shadow)
                 out.update(measure_edit(server, editor, args.edit, salt=f"cli-{os.getpid()}"))
                 saved = editor.last
                 assert saved is not None

@@ -33,6 +33,11 @@ class Change:
     rebuilt_outputs: list[str]
     removed_outputs: list[str] = dataclasses.field(default_factory=list)
     token: str = ""
+    # Site stylesheets (relative to the site root) whose written copy must now carry ``token``.
+    changed_stylesheets: list[str] = dataclasses.field(default_factory=list)
+    # A deleted page's URL path and title: no output may still link to or list it.
+    removed_urls: list[str] = dataclasses.field(default_factory=list)
+    removed_titles: list[str] = dataclasses.field(default_factory=list)
 
 
 def replace_file(path: Path, data: bytes) -> None:
@@ -113,7 +118,8 @@ class Mutator:
         )
 
     def edit_asset(self) -> Change:
-        """Change the site's own stylesheet (no page links it, so no page must be rewritten)."""
+        """Change a rule of the site's own stylesheet (no page links it, so no page must be
+        rewritten; the written stylesheet, fingerprinted or bundled, must carry the token)."""
         css = next(a["source"] for a in self.manifest["assets"] if a["kind"] == "css")
         path = self.root / css
         token = self._next_token("edit_asset")
@@ -121,7 +127,7 @@ class Mutator:
         if n != 1:
             raise ScenarioError(f"{css} has no revision marker to edit")
         replace_file(path, new.encode())
-        return Change("edit_asset", [css], [], [], "")
+        return Change("edit_asset", [css], [], [], token, changed_stylesheets=[css])
 
     def change_config(self) -> Change:
         """Change `[site] title`: it is in every page's <title>, so every page is rewritten."""
@@ -180,7 +186,7 @@ class Mutator:
         """Delete a page no other page body links (added pages first, then index % 8 == 7).
 
         Must rebuild: the section index and the pages before and after it in the section
-        (their previous/next links change).
+        (their previous/next links change); no output may still link to or list the page.
         """
         candidates = [p for p in self.regular_pages() if p.get("deletable")]
         if not candidates:
@@ -197,4 +203,12 @@ class Mutator:
         self.manifest["pages"].remove(victim)
         self._save_manifest()
         rebuilt = sorted({section["output"], *(p["output"] for p in neighbours)})
-        return Change("delete_page", [victim["source"], MANIFEST], rebuilt, [victim["output"]], "")
+        return Change(
+            "delete_page",
+            [victim["source"], MANIFEST],
+            rebuilt,
+            [victim["output"]],
+            "",
+            removed_urls=[source_to_url(victim["source"])],
+            removed_titles=[victim["title"]],
+        )

@@ -113,6 +113,59 @@ except driver.BuildFailed as exc:
     assert "FAILED:" in proc.stdout and "not rewritten" in proc.stdout, proc.stdout
 
 
+STALE_OUTPUTS = """
+import json, pathlib, driver, scenario_gen
+root = pathlib.Path({root!r})
+out = {{}}
+driver.build(root, mode="full", via="api")
+css = scenario_gen.Mutator(root).edit_asset()
+build = driver.Build(root, mode="incremental", via="api")
+build.run()
+try:
+    build.verify(change=css)
+except driver.BuildFailed as exc:
+    out["css_verify"] = str(exc)
+out["css_clean"] = driver.compare_with_clean_build(root, "api", css).missed_edit
+mutator = scenario_gen.Mutator(root)
+victim = [p for p in mutator.regular_pages() if p.get("deletable")][-1]  # delete_page's
+section = mutator._section_index(victim["source"])["output"]
+out["listed_before"] = victim["title"] in (driver.compat.output_dir(root) / section).read_text()
+gone = mutator.delete_page()
+out["section"], out["victim"] = section, gone.removed_outputs[0]
+build = driver.Build(root, mode="incremental", via="api")
+build.run()
+out["delete_missed"] = driver.missed_edit(build.out, set(), gone)
+out["delete_clean"] = driver.compare_with_clean_build(root, "api", gone).missed_edit
+print(json.dumps(out))
+"""
+
+
+def test_stale_stylesheet_and_stale_listing_are_missed_edits(bengal_env, tmp_path: Path) -> None:
+    """0.1.2's incremental build keeps the old copy of an edited stylesheet beside the new one,
+    and a deleted page stays listed in its section index: both are missed edits, by the
+    rebuild's own check and against a clean build."""
+    python = bengal_env(DEFAULT_VERSIONS[0])
+    root = working_copy(Scenario(kind="nested", pages=8, seed=0), tmp_path / "site")  # deletable
+    proc = subprocess.run(
+        [str(python), "-c", STALE_OUTPUTS.format(root=str(root))],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    stale_css = r"assets/bench/style\.[0-9a-f]{8}\.css: a copy of assets/bench/style\.css without"
+    assert re.match(stale_css, out["css_verify"]), out["css_verify"]
+    assert len(out["css_clean"]) == 1 and re.match(stale_css, out["css_clean"][0]), out
+    # the section index listed the page before; after the delete it still does
+    assert out["listed_before"]
+    listing = f"{out['section']}: still links to or lists the page delete_page removed"
+    assert listing in out["delete_missed"] and listing in out["delete_clean"], out
+    # 0.1.2 removes the page's own HTML: no listing of that as still present
+    assert not any(m.startswith(out["victim"]) for m in out["delete_missed"]), out
+
+
 @pytest.mark.parametrize("via", ["api", "cli"])
 def test_validation_fails_on_broken_templates(bengal_env, tmp_path: Path, via: str) -> None:
     """A page template that cannot render: Bengal may exit 0, the driver must refuse."""
@@ -123,6 +176,28 @@ def test_validation_fails_on_broken_templates(bengal_env, tmp_path: Path, via: s
     out = run_driver(python, "build", str(root), "--mode", "full", "--via", via, check=False)
     assert not out["ok"]
     assert out["error"], out
+
+
+def test_a_problem_bengal_logs_fails_cli_and_in_process_builds(bengal_env, tmp_path: Path) -> None:
+    """0.5.1 with a graph path it cannot use: the build exits 0, every page is fine, and Bengal
+    logs "graph_generation_failed" at ERROR (its graph page is missing). The CLI build (read
+    from its build log file) and the in-process build (read from Bengal's loggers) both fail
+    with it; without the bad setting both pass."""
+    python = bengal_env(DEFAULT_VERSIONS[1])
+    for via in ("cli", "api"):
+        root = working_copy(Scenario(kind="nested", pages=2, seed=0), tmp_path / via)
+        config = (root / "bengal.toml").read_text()
+        (root / "bengal.toml").unlink()  # a hard link into the scenario cache: replaced
+        (root / "bengal.toml").write_text(config + "\n[graph]\npath = 5\n")
+        out = run_driver(python, "build", str(root), "--mode", "full", "--via", via, check=False)
+        assert not out["ok"], (via, out)
+        assert out["error"].startswith("graph_generation_failed: 'int' object"), (via, out)
+        assert "problem(s) in Bengal's build log" in out["error"]
+        assert all((root / "public" / p["output"]).is_file() for p in load_pages(root))
+
+
+def load_pages(root: Path) -> list[dict]:
+    return json.loads((root / "scenario.json").read_text())["pages"]
 
 
 def test_validation_names_a_missing_page(bengal_env, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -36,11 +37,16 @@ def counted(proc: subprocess.CompletedProcess[str]) -> dict:
 
 def test_counts_repeat_and_exceed_startup(bengal_env, valgrind: str, tmp_path: Path) -> None:
     python = bengal_env(VERSION)
-    runs = [
-        counted(instructions(python, "build", str(working_copy(SITE, tmp_path / n)), "--json"))
-        for n in ("a", "b")
-    ]
     startup = counted(instructions(python, "startup", "--json"))
+    runs = [
+        counted(
+            instructions(
+                python, "build", str(working_copy(SITE, tmp_path / n)), "--json",
+                "--startup", str(startup["instructions"]),
+            )
+        )
+        for n in ("a", "b")
+    ]  # fmt: skip
     a, b = (r["instructions"] for r in runs)
     assert abs(a - b) / a < 0.001, (a, b)
     assert a > startup["instructions"] > 0
@@ -158,3 +164,35 @@ def test_single_worker_writes_both_settings_once(bengal_env, tmp_path: Path) -> 
     assert cfg["build"]["max_workers"] == 1 and cfg["build"]["parallel"] is False
     assert cfg["site"] == before["site"]
     assert cfg["build"]["output_dir"] == before["build"]["output_dir"]
+
+
+# Planted in the counted Bengal's interpreter: `bengal build` runs the real build in a child
+# process (not counted: valgrind follows no exec) and exits with its status.
+BUILDS_IN_A_CHILD = """\
+import os, subprocess, sys
+if sys.argv[0].endswith("bengal") and "build" in sys.argv and "--help" not in sys.argv \\
+        and not os.environ.get("PLANTED_CHILD"):
+    os._exit(subprocess.call([sys.executable, *sys.argv], env={**os.environ, "PLANTED_CHILD": "1"}))
+"""
+
+
+def test_a_build_counting_less_than_startup_is_refused(
+    bengal_env, valgrind: str, tmp_path: Path
+) -> None:
+    """A Bengal whose build runs outside the counted process counts less than its start-up:
+    that is an error with that reason, never a count (it would read as a big improvement)."""
+    python = bengal_env(VERSION)
+    root = working_copy(SITE, tmp_path / "site")
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    (plant / "sitecustomize.py").write_text(BUILDS_IN_A_CHILD)
+    proc = instructions(python, "build", str(root), env={"PYTHONPATH": f"{REPO}:{plant}"})
+    assert proc.returncode == 1 and proc.stdout == ""
+    below = r"counted ([\d,]+) instructions, fewer than start-up alone \(([\d,]+),"
+    m = re.search(below, proc.stderr)
+    assert m, proc.stderr
+    counted_ir, startup_ir = (int(g.replace(",", "")) for g in m.groups())
+    assert 0 < counted_ir < startup_ir
+    # the build itself happened (in the child) and was fine: only its count is refused
+    assert "the build ran outside the counted process" in proc.stderr
+    assert (compat.output_dir(root) / "index.html").is_file()
