@@ -151,11 +151,17 @@ def working_copy(dest: Path | str, repo: Path | None = None, tag: str = REAL_TAG
     return dest / SITE
 
 
+def load_params(site: Path) -> dict:
+    """What a copy of the real site is: its tag, commit and authored page count."""
+    return json.loads((Path(site) / MANIFEST).read_text(encoding="utf-8"))["params"]
+
+
 # --- the manifest -------------------------------------------------------------------------------
 
 _FRONTMATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _FENCE = re.compile(r"^\s*(```|~~~|:::)")
-_WORD = re.compile(r"(?<![\w./\-@#&=:])[a-z]{6,}(?![\w./\-@=])")
+# A plain word: no part of a path, identifier, URL or file name (a sentence's full stop is fine).
+_WORD = re.compile(r"(?<![\w./\-@#&=:])[a-z]{6,}(?![\w/\-@=]|\.\w)")
 # Markup whose words do not reach the rendered text as written: link targets, roles, template
 # code, inline HTML, HTML comments.
 _NOT_TEXT = re.compile(r"\]\([^)]*\)|\{[^}]*\}|<[^>]*>|<!--.*?-->|\[\[[^\]]*\]\]|`[^`]*`", re.S)
