@@ -91,6 +91,7 @@ def real_site(repo: Path | None = None, tag: str = REAL_TAG) -> Path:
     if not _git(repo, "ls-tree", "--name-only", commit, SITE).strip():
         raise _unavailable(f"{tag} in {repo} has no {SITE}/ (a release history from sdists?)", tag)
     tree.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(tree, ignore_errors=True)  # written by an older loader (REAL_FORMAT)
     private = tree.parent / f".{tree.name}{TMP_MARK}{os.getpid()}-{time.monotonic_ns()}"
     try:
         _extract(repo, commit, private)
@@ -117,7 +118,10 @@ def _is_real_tree(tree: Path) -> bool:
 def _extract(repo: Path, commit: str, dest: Path) -> None:
     """``site/`` and the source dirs its autodoc reads, at ``commit``."""
     dest.mkdir()
-    config = _git(repo, "show", f"{commit}:{SITE}/{AUTODOC_CONFIG}").decode(errors="replace")
+    try:
+        config = _git(repo, "show", f"{commit}:{SITE}/{AUTODOC_CONFIG}").decode(errors="replace")
+    except RealSiteUnavailable:  # a site without autodoc: site/ alone
+        config = ""
     paths = [SITE]
     for rel in autodoc_settings(config)["source_dirs"]:
         top = os.path.normpath(os.path.join(SITE, rel))
