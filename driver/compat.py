@@ -522,7 +522,7 @@ def autodoc_pages(autodoc: dict[str, Any]) -> list[dict[str, Any]]:
     """The pages autodoc renders from a real site's autodoc input (``scenario.json``'s
     ``autodoc``), as manifest entries: one per public Python module, at
     ``api/<dotted/path>/index.html`` (``output_prefix`` empty: derived from the package name),
-    carrying a word of the module's docstring (0.5.1 and the commits around it)."""
+    carrying a word of the module's docstring (seen from 0.2.6 to 0.5.1 on Bengal's own site)."""
     return [
         {
             "source": f"autodoc:{m['module']}",
