@@ -137,8 +137,8 @@ class Build:
         if via not in VIAS:
             raise ValueError(f"via must be one of {VIAS}, not {via!r}")
         self.root = Path(root).resolve()
-        if not (self.root / "bengal.toml").exists():
-            raise BuildFailed(f"{self.root}: not a Bengal site (no bengal.toml)")
+        if not compat.is_site(self.root):
+            raise BuildFailed(f"{self.root}: not a Bengal site (no bengal.toml, no config/)")
         self.mode, self.via = mode, via
         self.caps = compat.probe()
         try:
@@ -356,7 +356,8 @@ def validate(
     if stats.get("template_errors"):
         raise BuildFailed(f"Bengal reports {stats['template_errors']} template error(s)")
     left_to_caller = set(change.rebuilt_outputs) if change and not judge_edit else set()
-    for page in manifest.get("pages", []):
+    expected = manifest.get("pages", []) + compat.autodoc_pages(manifest.get("autodoc", {}))
+    for page in expected:
         rel = page["output"]
         path = out / rel
         if rel in left_to_caller and not path.is_file():  # an added page the rebuild missed
@@ -364,10 +365,8 @@ def validate(
         if not path.is_file():
             raise BuildFailed(f"{rel}: expected page missing (source {page.get('source')})")
         token = page.get("token")
-        if not token:
-            continue
         body = path.read_bytes()
-        if token.encode() not in body:
+        if token and compat.renders_body(page) and token.encode() not in body:
             raise BuildFailed(f"{rel}: rendered page lacks its token {token!r} (error page?)")
         if not _STYLESHEET.search(body):
             raise BuildFailed(f"{rel}: links no stylesheet (unstyled fallback page)")

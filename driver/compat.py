@@ -263,6 +263,11 @@ def _command_help(script: Path, name: str) -> tuple[tuple[str, ...], str]:
 # --- site layout ---
 
 
+def is_site(root: Path) -> bool:
+    """A Bengal site root: ``bengal.toml``, or a split config directory (``config/_default``)."""
+    return (root / "bengal.toml").exists() or (root / "config" / "_default").is_dir()
+
+
 def read_config(root: Path) -> dict[str, Any]:
     path = root / "bengal.toml"
     if not path.exists():
@@ -548,6 +553,30 @@ def log_problems(events: list[dict[str, Any]]) -> list[str]:
 
 
 # --- output checks ---
+
+# Page types whose layout shows front matter, not the Markdown body (0.5.1's author pages):
+# their body token cannot be on the page.
+_BODYLESS_TYPES = ("author",)
+
+
+def renders_body(page: dict[str, Any]) -> bool:
+    """Whether ``page`` (a manifest entry) shows its own body, so its token must be there."""
+    return page.get("type") not in _BODYLESS_TYPES
+
+
+def autodoc_pages(autodoc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pages autodoc renders from a real site's autodoc input (``scenario.json``'s
+    ``autodoc``), as manifest entries: one per public Python module, at
+    ``api/<dotted/path>/index.html`` (``output_prefix`` empty: derived from the package name),
+    carrying a word of the module's docstring (seen from 0.2.6 to 0.5.1 on Bengal's own site)."""
+    return [
+        {
+            "source": f"autodoc:{m['module']}",
+            "output": "api/" + m["module"].replace(".", "/") + "/index.html",
+            "token": m.get("token", ""),
+        }
+        for m in autodoc.get("python", [])
+    ]
 
 
 def normalise_output(rel: str, data: bytes) -> bytes:

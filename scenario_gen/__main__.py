@@ -1,4 +1,4 @@
-"""CLI: `python -m scenario_gen generate|cache|copy|mutate|hash ...` (see README)."""
+"""CLI: `python -m scenario_gen generate|cache|copy|mutate|hash|real ...` (see README)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import GENERATOR_VERSION, KINDS, Mutator, Scenario, ScenarioError
+from . import GENERATOR_VERSION, KINDS, Mutator, Scenario, ScenarioError, real
 from .cache import cached_scenario, working_copy
 from .generate import generate, load_manifest, tree_hash
 
@@ -53,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--salt", default=None, help="reproducible edits (default: random nonce)")
     h = sub.add_parser("hash", help="recompute the tree hash of ROOT and compare it")
     h.add_argument("root", type=Path)
+    r = sub.add_parser("real", help="copy Bengal's own docs site at a tag to DEST; print its root")
+    r.add_argument("dest", type=Path)
+    r.add_argument(
+        "--repo", type=Path, default=None, help=f"a Bengal git repository (${real.REPO_ENV})"
+    )
+    r.add_argument("--tag", default=real.REAL_TAG)
     a = ap.parse_args(argv)
     try:
         start = time.monotonic()
@@ -69,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                 mut.edit_pages(a.n) if a.mutation == "edit_pages" else getattr(mut, a.mutation)()
             )
             print(json.dumps(dataclasses.asdict(change), indent=1))
+        elif a.cmd == "real":
+            print(real.working_copy(a.dest, a.repo, a.tag))
         elif a.cmd == "hash":
             want = load_manifest(a.root)["tree_hash"]
             got = tree_hash(a.root)

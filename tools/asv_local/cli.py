@@ -32,6 +32,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scenario_gen import real
 from tools.asv_local import history as bengal_history
 from tools.asv_local.site import SiteError
 from tools.ci import machine as machine_id
@@ -154,8 +155,12 @@ def run_asv(command: str, args: list[str], config: Path, machine: str | None) ->
         argv += ["--machine", machine]
     argv += args
     print("+ asv " + " ".join(argv[3:]), file=sys.stderr, flush=True)
-    pythons = load_asv_json(config).get("pythons") if command in MACHINE_COMMANDS else None
-    return subprocess.run(argv, env=asv_env(pythons), cwd=config.parent).returncode
+    conf = load_asv_json(config)
+    env = asv_env(conf.get("pythons") if command in MACHINE_COMMANDS else None)
+    # bench_real takes Bengal's own docs site from this repository (a release history has no
+    # site/: those benchmarks are then skipped with one line).
+    env.setdefault(real.REPO_ENV, conf["repo"])
+    return subprocess.run(argv, env=env, cwd=config.parent).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
