@@ -14,6 +14,10 @@ from benchmarks.timing import SingleMeasurement
 
 
 class IncrementalCorrectness(SingleMeasurement):
+    """Threshold 0: an exact count; an A/A pair gives the same count, so any change is a
+    finding."""
+
+    regression_threshold = 0.0
     setup_cache = staticmethod(measure_once)
     params = [e for e in ALL_EDITS if e != "noop"]
     param_names = ("edit",)
@@ -35,7 +39,11 @@ class IncrementalCorrectness(SingleMeasurement):
 class MissedEdits(SingleMeasurement):
     """Outputs that did not get the user's edit although a clean build of the same sources shows
     it (or still serve a page the edit deleted): the build silently kept old content. 0 = fine.
-    ``incremental``: the explicit incremental build; ``default``: the plain ``bengal build``."""
+    ``incremental``: the explicit incremental build; ``default``: the plain ``bengal build``.
+
+    Threshold 0: an exact count; an A/A pair gives the same count, so any change is a finding."""
+
+    regression_threshold = 0.0
 
     setup_cache = staticmethod(measure_once)
     params = [list(MODES), [e for e in ALL_EDITS if e != "noop"]]
