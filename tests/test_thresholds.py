@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -107,19 +105,20 @@ A_A = {MISSED: [0, 0], SPEEDUP: [10.0 * 0.7], INSTRUCTIONS: [7.0e9 * 1.00013, 2.
     ids=["counter-0-to-1", "speedup-drop", "instructions-plus-1.5pct", "a-a-pair"],
 )
 def test_asv_conf_thresholds_fail_the_report_on_each_regression(
-    tmp_path: Path, head: dict, regressed: str | None
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], head: dict, regressed: str | None
 ) -> None:
+    from tools.report import cli
+
     results = tmp_path / "results"
     asv_synthetic.write(results, SUITE, {"a" * 40: BASE, "b" * 40: head})
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.report", "markdown", "--results", str(results),
-         "--base", "a" * 8, "--head", "b" * 8, "--fail-on", "regression"],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
-    assert proc.returncode == (0 if regressed is None else 1), proc.stdout + proc.stderr
-    regressions = proc.stdout.split("### Regressions", 1)
+    # tools.report's command line, in this process (its exit status is main's return value)
+    rc = cli.main(["markdown", "--results", str(results), "--base", "a" * 8, "--head", "b" * 8,
+                   "--fail-on", "regression"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert rc == (0 if regressed is None else 1), out
+    regressions = out.split("### Regressions", 1)
     if regressed is None:
-        assert len(regressions) == 1 and "**0** regressions" in proc.stdout, proc.stdout
+        assert len(regressions) == 1 and "**0** regressions" in out, out
     else:
         section = regressions[1].split("###", 1)[0]
-        assert f"`{regressed}`" in section and section.count("| 🔴 |") == 1, proc.stdout
+        assert f"`{regressed}`" in section and section.count("| 🔴 |") == 1, out
