@@ -32,7 +32,10 @@ class Work:
 
 def track_full_build():
     if os.environ.get("TINY_FINDING"):
-        raise RuntimeError("BuildFailed: bengal exited with code 1: graph_generation_failed")
+        raise RuntimeError(  # a kept BuildFailed quotes Bengal's output, errors included
+            "BuildFailed: bengal exited with code 1 (last output:\\n"
+            "jinja2.exceptions.UndefinedError: 'section' is undefined)"
+        )
     return 1.0
 
 

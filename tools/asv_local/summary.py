@@ -25,11 +25,7 @@ from pathlib import Path
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[2]
-# An error line asv printed (a traceback's last line, or asv's own verdict on the benchmark).
-ERROR_LINE = re.compile(
-    r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Failed|Broken|Missing|Exit|Interrupt)(?::.*)?"
-    r"|asv: benchmark timed out.*)$"
-)
+TIMEOUT = re.compile(r"^asv: benchmark timed out")
 FINDING = re.compile(
     r"\b(?:BuildFailed|ServerFailed|CliBroken|InstructionsFailed)\b|the rebuild missed the edit"
 )
@@ -53,21 +49,35 @@ class Failure:
 
 
 def errors_by_benchmark(log: str) -> tuple[dict[str, list[str]], list[str]]:
-    """(benchmark -> distinct error lines, the commits the log ran) from asv's console log."""
+    """(benchmark -> distinct error lines, the commits the log ran) from asv's console log.
+
+    An error line is a traceback's exception line (the first line back at the column of its
+    ``Traceback`` line: a multi-line message's later lines, e.g. Bengal's log quoted in a
+    ``BuildFailed``, are not errors of their own) or asv's own verdict (a timeout)."""
     found: dict[str, list[str]] = {}
     commits: list[str] = []
-    current = None
+    current: str | None = None
+    traceback_col: int | None = None
+
+    def record(line: str) -> None:
+        if current and line not in (errors := found.setdefault(current, [])):
+            errors.append(line)
+
     for raw in log.splitlines():
         if m := COMMIT_LINE.match(raw):
             commits.append(m.group(1))
         if m := BENCH_LINE.match(raw):
-            current = m.group(1)
+            current, traceback_col = m.group(1), None
             continue
-        line = PREFIX.sub("", raw).strip()
-        if current and ERROR_LINE.match(line):
-            errors = found.setdefault(current, [])
-            if line not in errors:
-                errors.append(line)
+        if (col := raw.find("Traceback (most recent call last):")) >= 0:
+            traceback_col = col
+            continue
+        text = raw.lstrip(" ")
+        if traceback_col is not None and text and len(raw) - len(text) == traceback_col:
+            record(text.rstrip())
+            traceback_col = None
+        elif TIMEOUT.match(line := PREFIX.sub("", raw).strip()):
+            record(line)
     return found, commits
 
 
