@@ -110,3 +110,21 @@ def test_an_asv_crash_is_a_harness_failure(tmp_path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "asv itself exited with status 1" in proc.stdout
+
+
+def test_a_name_asv_shortened_is_matched_to_its_benchmark() -> None:
+    """asv prints a long name as "...its end"; the excerpt is from a real make bench log."""
+    from tools.asv_local import summary
+
+    log = (
+        "[65.62%] ··· ...ntal.IncrementalWork.track_speedup_over_full         2/7 failed\n"
+        "             For parameters: 'add_page'\n"
+        "             Traceback (most recent call last):\n"
+        '               File "benchmarks/measure.py", line 241, in edit_measurement\n'
+        "             RuntimeError: the rebuild missed the edit, so its work is no speedup: x\n"
+    )
+    errors, _ = summary.errors_by_benchmark(log)
+    key = "bench_incremental.IncrementalWork.track_speedup_over_full"
+    got = summary._errors_of(key, errors)
+    assert got == ["RuntimeError: the rebuild missed the edit, so its work is no speedup: x"]
+    assert summary._errors_of("bench_incremental.IncrementalWork.track_rebuilt_pages", errors) == []

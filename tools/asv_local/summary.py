@@ -30,7 +30,10 @@ FINDING = re.compile(
     r"\b(?:BuildFailed|ServerFailed|CliBroken|InstructionsFailed)\b|the rebuild missed the edit"
 )
 HARNESS_DESPITE_FINDING = re.compile(r"valgrind is not on PATH|ValgrindMissing|InstallError")
-BENCH_LINE = re.compile(r"^\[\s*[\d.]+%\] ·{3} (bench_\w+(?:\.\w+){1,2})\s")
+# asv shortens a long name to "...its end" (e.g. "...ntal.IncrementalWork.track_x").
+BENCH_LINE = re.compile(
+    r"^\[\s*[\d.]+%\] ·{3} ((?:\.\.\.)?[\w.]*\w\.(?:time|timeraw|mem|peakmem|track)_\w*)\s"
+)
 COMMIT_LINE = re.compile(r"^\[\s*[\d.]+%\] · For \S+ commit ([0-9a-f]{8})")
 PREFIX = re.compile(r"^\[\s*[\d.]+%\] ·+ ")
 
@@ -115,8 +118,18 @@ def summarize(results: Path, log: str, asv_rc: int) -> Summary:
                 skipped += 1
             else:
                 values += 1
-    failures = [Failure(k, n, errors.get(k, [])) for k, n in sorted(failed.items())]
+    failures = [Failure(k, n, _errors_of(k, errors)) for k, n in sorted(failed.items())]
     return Summary([c.label for c in commits], values, skipped, failures, asv_rc)
+
+
+def _errors_of(key: str, errors: dict[str, list[str]]) -> list[str]:
+    """The error lines logged under ``key``, or under asv's shortened form of it."""
+    return [
+        line
+        for name, lines in errors.items()
+        if name == key or (name.startswith("...") and key.endswith(name[3:]))
+        for line in lines
+    ]
 
 
 def render(s: Summary, html: Path) -> str:
