@@ -19,7 +19,9 @@ lint: $(BIN)/.installed
 test: lint
 	$(BIN)/python -m pytest -m "not slow"
 
-# The main job: benchmark recent Bengal history and write the asv site.
+# The main job: benchmark recent Bengal history and write the asv site. It ends with a summary
+# (tools/asv_local/summary.py); exit status 0: every benchmark gave a value, 1: only Bengal's
+# findings failed (make prints "Error 1": the run worked), 2: the harness failed.
 #   make bench                                   # the LATEST=3 newest releases from PyPI, profile pr
 #   make bench BENGAL_REPO=~/src/bengal RANGE=main~5..main   # a Bengal checkout instead
 #   make bench PROFILE=smoke LATEST=2            # a quick look
@@ -31,14 +33,14 @@ RANGE   ?= $(if $(BENGAL_REPO),main~2..main,ALL)
 
 .PHONY: bench preview
 bench: $(BIN)/.installed
-	@status=0; \
-	BENGAL_BENCH_PROFILE=$(PROFILE) $(BIN)/python -m tools.asv_local $(SOURCE) \
-	    run "$(RANGE)" --skip-existing-successful --record-samples --show-stderr || status=$$?; \
+	@mkdir -p .asv; rm -f .asv/bench.rc; \
+	{ BENGAL_BENCH_PROFILE=$(PROFILE) $(BIN)/python -m tools.asv_local $(SOURCE) \
+	    run "$(RANGE)" --skip-existing-successful --record-samples --show-stderr \
+	    || echo $$? > .asv/bench.rc; } 2>&1 | tee .asv/bench.log; \
+	status=$$(cat .asv/bench.rc 2>/dev/null || echo 0); \
 	$(BIN)/python -m tools.asv_local publish || exit $$?; \
-	echo; \
-	echo "asv site written to $(CURDIR)/.asv/html"; \
-	echo "open it with:  $(BIN)/python -m tools.asv_local preview   (then http://127.0.0.1:8080)"; \
-	exit $$status
+	$(BIN)/python -m tools.asv_local.summary --log .asv/bench.log --asv-rc $$status \
+	    --results .asv/results --html $(CURDIR)/.asv/html
 
 preview: $(BIN)/.installed
 	$(BIN)/python -m tools.asv_local preview

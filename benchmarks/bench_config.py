@@ -7,7 +7,11 @@ from benchmarks.timing import SingleMeasurement
 class ConfigChange(SingleMeasurement):
     """A site-title change must rewrite every page (0 = it did, 1 = it missed some: stale titles);
     the no-op build after it must rewrite none (Bengal 0.1.0 kept doing full rebuilds after any
-    config change). Both are lower-is-better, as asv assumes, so any rise is flagged."""
+    config change). Both are lower-is-better, as asv assumes, so any rise is flagged.
+
+    Threshold 0: an exact count; an A/A pair gives the same count, so any change is a finding."""
+
+    regression_threshold = 0.0
 
     setup_cache = staticmethod(measure_once)
     version = "1"

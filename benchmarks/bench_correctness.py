@@ -14,6 +14,10 @@ from benchmarks.timing import SingleMeasurement
 
 
 class IncrementalCorrectness(SingleMeasurement):
+    """Threshold 0: an exact count; an A/A pair gives the same count, so any change is a
+    finding."""
+
+    regression_threshold = 0.0
     setup_cache = staticmethod(measure_once)
     params = [e for e in ALL_EDITS if e != "noop"]
     param_names = ("edit",)
@@ -37,7 +41,11 @@ class MissedEdits(SingleMeasurement):
     it (for a stylesheet edit: a written copy of the stylesheet without the new rule), or that
     still serve, link to or list a page the edit deleted: the build silently kept old content.
     0 = fine.
-    ``incremental``: the explicit incremental build; ``default``: the plain ``bengal build``."""
+    ``incremental``: the explicit incremental build; ``default``: the plain ``bengal build``.
+
+    Threshold 0: an exact count; an A/A pair gives the same count, so any change is a finding."""
+
+    regression_threshold = 0.0
 
     setup_cache = staticmethod(measure_once)
     params = [list(MODES), [e for e in ALL_EDITS if e != "noop"]]

@@ -16,7 +16,12 @@ SAMPLED_SITES = [site_id(kind, pages) for kind, pages in PROFILE.sampled_full_si
 
 
 class FullBuild(MultiSecondBuild):
-    """A user's cold build through the ``bengal`` CLI (start-up included), output validated."""
+    """A user's cold build through the ``bengal`` CLI (start-up included), output validated.
+
+    Threshold 10%: sampled, and asv's significance test must also find the change (no A/A
+    figure: asv's default factor)."""
+
+    regression_threshold = 0.1
 
     params = SAMPLED_SITES
     param_names = ("site",)
@@ -41,7 +46,10 @@ class FullBuildMemory(SingleMeasurement):
 
     asv's peakmem is the whole benchmark process's peak RSS: ``peakmem_reference`` is the floor
     (interpreter, Bengal imported, site copied) to read the others against.
-    """
+
+    Threshold 5%: one build's peak RSS (no A/A figure yet; kept from the first config)."""
+
+    regression_threshold = 0.05
 
     params = SAMPLED_SITES
     param_names = ("site",)
@@ -59,7 +67,12 @@ class FullBuildMemory(SingleMeasurement):
 
 
 class FullBuildReference(SingleMeasurement):
-    """The numbers of the one validated CLI full build of each site per commit."""
+    """The numbers of the one validated CLI full build of each site per commit.
+
+    Threshold 50%: one value per commit, no statistics; an A/A run of the pr profile on 2 shared
+    cores moved such values by up to 34%. Peak RSS: 5%."""
+
+    regression_threshold = 0.5
 
     params = SITES
     param_names = ("site",)
@@ -83,9 +96,11 @@ class FullBuildReference(SingleMeasurement):
         return measurement(cache["reference"][site], "peak_rss_mb")
 
     track_cli_peak_rss.unit = "MB"
+    track_cli_peak_rss.regression_threshold = 0.05
 
     def track_pages_per_second(self, cache: dict, site: str) -> float:
         """HTML pages written per second of wall time, start-up included (higher is better)."""
         return measurement(cache["reference"][site], "pages_per_second")
 
     track_pages_per_second.unit = "pages/s"
+    track_pages_per_second.higher_is_better = True

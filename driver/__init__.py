@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from driver import compat
+from driver import compat, watchdog
 
 __all__ = [
     "IMPORT_API_STATEMENT",
@@ -155,6 +155,8 @@ class Build:
         self.before = snapshot(self.out)
         self.argv = compat.cli_argv(self.cli_caps, self.root, mode) if self.cli_caps else []
         if self.argv:
+            watchdog.start()  # untimed: the first guarded build must not wait for it
+        if self.argv:
             self.argv = [*wrapper, *self.argv]
         self.env = {**os.environ, **compat.BUILD_ENV}
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-build-", suffix=".log")
@@ -193,6 +195,7 @@ class Build:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: a timeout kills its workers too
         )
+        watchdog.guard(proc.pid)  # and it dies with this process (asv's timeout kills it)
         timer = None
         if self.timeout:
             timer = threading.Timer(self.timeout, self._kill_group, (proc.pid,))
@@ -202,6 +205,7 @@ class Build:
         finally:
             if timer:
                 timer.cancel()
+            watchdog.release(proc.pid)
         self.wall_s = time.perf_counter() - t0
         proc.returncode = self.returncode = os.waitstatus_to_exitcode(status)
         self.peak_rss_mb = usage.ru_maxrss / 1024  # Linux: KiB

@@ -1,4 +1,4 @@
-"""Speed of scenario_gen against the issue's targets (run by hand; not a unit test).
+"""Speed of scenario_gen against its targets (run by hand; not a unit test).
 
     .venv/bin/python -m scenario_gen.speed [--big 50000] [--skip-big]
 

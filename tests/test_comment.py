@@ -258,6 +258,12 @@ def test_the_suites_allow_list_comes_from_its_source() -> None:
     assert allowed["bench_incremental.IncrementalWork.track_speedup_over_full"] == "x"
     assert not any("._" in name for name in allowed)
     assert "bench_startup.ImportTime.timeraw_import_bengal" in allowed
+    # the direction too, as tools.thresholds reads it by importing the suite
+    from tools import thresholds
+
+    declared = {d.name for d in thresholds.declarations() if d.higher_is_better}
+    assert comment_body.higher_is_better(ROOT / "benchmarks") == declared
+    assert "bench_incremental.DefaultCommandWork.track_speedup_over_full" in declared
 
 
 class FakeGitHub:
@@ -431,3 +437,62 @@ def test_gate_cli_refuses_in_one_line(tiny, tmp_path) -> None:
 def test_a_missing_record_is_refused(tmp_path) -> None:
     with pytest.raises(compare_meta.MetaError, match="no compare-meta artifact from trusted-"):
         compare_meta.load(tmp_path / "compare-meta" / "meta.json")
+
+
+# --- the cut: what matters most is never cut ---------------------------------------------------
+
+PHASE = "bench_phases.Phases.track_phase_ms"
+MISSED = "bench_correctness.MissedEdits.track_missed_edit_outputs"
+SPEEDUP = "bench_incremental.IncrementalWork.track_speedup_over_full"
+COUNT = "bench_instructions.BuildInstructions.track_build_instructions"
+
+
+def _synthetic_body(tmp_path: Path, n_fill: int, fill: float, n_missed: int) -> str:
+    """A comment over asv results with ``n_fill`` phase rows that got ``fill`` times slower,
+    ``n_missed`` missed-edit counters that went 0 → 1, a speedup drop 10 → 4 and an
+    instruction count measured at base only."""
+    from tests import asv_synthetic
+
+    phases = [f"'p{i}'" for i in range(n_fill)]
+    edits = [f"'e{i}'" for i in range(n_missed)]
+    suite = {
+        PHASE: ([phases], ["phase"], "ms"),
+        MISSED: ([["'incremental'"], edits], ["mode", "edit"], "files"),
+        SPEEDUP: ([["'one_page'"]], ["edit"], "x"),
+        COUNT: ([["'nested-8'"], ["'full'"]], ["site", "build"], "instructions"),
+    }
+    base = {PHASE: [100.0] * n_fill, MISSED: [0] * n_missed, SPEEDUP: [10.0], COUNT: [7e9]}
+    head = {PHASE: [100.0 * fill] * n_fill, MISSED: [1] * n_missed, SPEEDUP: [4.0]}
+    asv_synthetic.write(tmp_path / "asv", suite, {BASE: base, HEAD: head})
+    meta = compare_meta.make(meta_record(machine=asv_synthetic.MACHINE))
+    allowed = comment_body.allowed_benchmarks(ROOT / "benchmarks")
+    found = comment_body.read_results(tmp_path, meta, allowed)
+    assert not found.left_out
+    body = comment_body.render(
+        found, meta, allowed, conclusion="failure", verdict="regression",
+        run_url="https://github.com/a/b/actions/runs/1",
+        higher=comment_body.higher_is_better(ROOT / "benchmarks"),
+    )  # fmt: skip
+    comment_body.check_body(body, allowed)
+    return body
+
+
+def test_the_cut_keeps_a_new_miss_a_vanished_value_and_a_speedup_drop(tmp_path) -> None:
+    body = _synthetic_body(tmp_path, n_fill=120, fill=1.3, n_missed=1)
+    rows = [line for line in body.splitlines() if line.startswith("| `")]
+    assert len(rows) == comment_body.MAX_ROWS
+    total = 120 + 1 + 1 + 1
+    assert f"… and {total - comment_body.MAX_ROWS} more rows in the run's report." in body
+    # most severe first: the vanished count, the counter that left 0, the speedup's drop
+    assert rows[0].startswith(f"| `{COUNT}('nested-8', 'full')` | 7e+09 instructions | — |")
+    assert rows[1] == f"| `{MISSED}('incremental', 'e0')` | 0 files | 1 files | n/a |"
+    assert rows[2] == f"| `{SPEEDUP}('one_page')` | 10 x | 4 x | 0.40 |"
+    assert all(f"`{PHASE}(" in row and row.endswith("| 1.30 |") for row in rows[3:])
+
+
+def test_the_cut_never_drops_counters_that_left_zero(tmp_path) -> None:
+    body = _synthetic_body(tmp_path, n_fill=20, fill=3.0, n_missed=110)
+    rows = [line for line in body.splitlines() if line.startswith("| `")]
+    assert sum(f"`{MISSED}(" in row for row in rows) == 110  # over MAX_ROWS, all of them
+    assert not any(f"`{PHASE}(" in row for row in rows)  # the others make room
+    assert "… and 21 more rows in the run's report." in body  # 20 phases and the speedup

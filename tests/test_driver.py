@@ -231,15 +231,75 @@ def test_incremental_diff(bengal_env, tmp_path: Path) -> None:
     assert stale["incremental_diff"], "0.1.x keeps stale output after a CSS edit"
 
 
+def _need_gnu_time() -> None:
+    """GNU time, installed on demand; where it cannot be, skip locally (the psutil cross-check
+    below still runs) and fail in CI, whose machines must have it."""
+    if not Path("/usr/bin/time").exists():
+        system_packages.ensure("time", "time")
+    if Path("/usr/bin/time").exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("GNU time (/usr/bin/time) is missing in CI and apt-get could not install it")
+    pytest.skip("GNU time (/usr/bin/time) is not available; the psutil cross-check covers this")
+
+
+# Runs argv[1:] and reports on stderr what the kernel says of it, read independently of the
+# driver's os.wait4: its CPU time from /proc (psutil, on the unreaped zombie) and its peak RSS
+# (VmHWM, sampled every 5 ms: at most the growth of the last 5 ms is missed); plus this wrapper's
+# own CPU time, which the driver's figure for the wrapped build includes.
+USAGE_WRAPPER = r"""
+import json, os, resource, subprocess, sys, time
+import psutil
+child = subprocess.Popen(sys.argv[1:])
+hwm_kib = 0
+while not os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG):
+    try:
+        with open(f"/proc/{child.pid}/status") as f:
+            hwm_kib = max([hwm_kib] + [int(l.split()[1]) for l in f if l.startswith("VmHWM:")])
+    except OSError:
+        pass
+    time.sleep(0.005)
+t = psutil.Process(child.pid).cpu_times()
+child.wait()
+me = resource.getrusage(resource.RUSAGE_SELF)
+print("USAGE " + json.dumps({
+    "cpu_s": t.user + t.system + t.children_user + t.children_system,
+    "self_cpu_s": me.ru_utime + me.ru_stime,
+    "peak_rss_mb": hwm_kib / 1024,
+}), file=sys.stderr)
+"""
+
+
+def test_cli_cpu_time_and_peak_rss_agree_with_psutil(bengal_env, tmp_path: Path) -> None:
+    """The driver's figures of one build (os.wait4) against /proc's, read by a wrapper: the
+    cross-check that needs no GNU time."""
+    root = working_copy(TINY, tmp_path / "site")
+    python = bengal_env(DEFAULT_VERSIONS[0])  # psutil is one of 0.1.2's dependencies
+    code = (
+        "import driver, json, sys; b = driver.Build(sys.argv[1], 'full', 'cli', "
+        "wrapper=[sys.executable, '-c', sys.argv[2]]); b.run(); r = b.verify(); "
+        "print(json.dumps([r.cpu_s, r.peak_rss_mb, b.read_log()]))"
+    )
+    proc = subprocess.run(
+        [str(python), "-c", code, str(root), USAGE_WRAPPER],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True,
+    )  # fmt: skip
+    cpu_s, peak_rss_mb, log = json.loads(proc.stdout.strip().splitlines()[-1])
+    usage = json.loads(re.search(r"^USAGE (.*)$", log, re.M).group(1))
+    theirs = usage["cpu_s"] + usage["self_cpu_s"]
+    assert usage["cpu_s"] > 0.2, log[-1500:]  # a real build, not an empty process
+    assert abs(cpu_s - theirs) <= 0.05 * theirs + 0.05, f"driver {cpu_s} s vs /proc {theirs} s"
+    # the peak is the build's (the wrapper's own is far smaller); sampled, it can only be low
+    rss = usage["peak_rss_mb"]
+    assert abs(peak_rss_mb - rss) <= 0.10 * rss, f"driver {peak_rss_mb} MB vs /proc {rss} MB"
+
+
 def _max_rss_kib(time_v_output: str) -> int:
     return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_v_output).group(1))
 
 
 def test_cli_peak_rss_agrees_with_time(bengal_env, tmp_path: Path) -> None:
-    if not Path("/usr/bin/time").exists():
-        system_packages.ensure("time", "time")
-    if not Path("/usr/bin/time").exists():
-        pytest.skip("GNU time (/usr/bin/time) is not available and could not be installed")
+    _need_gnu_time()
     python = bengal_env(DEFAULT_VERSIONS[0])
     # The same first build of two identical copies: one by the driver, one under GNU time.
     ours = build(python, working_copy(TINY, tmp_path / "a"), "full", "cli")["peak_rss_mb"]
@@ -273,10 +333,7 @@ def test_cli_peak_rss_agrees_with_time(bengal_env, tmp_path: Path) -> None:
 def test_cli_cpu_time_agrees_with_time_on_the_same_build(bengal_env, tmp_path: Path) -> None:
     """The driver's os.wait4 CPU time of a build run under GNU time (its rusage includes the
     child it waited for) against what GNU time says of that same build."""
-    if not Path("/usr/bin/time").exists():
-        system_packages.ensure("time", "time")
-    if not Path("/usr/bin/time").exists():
-        pytest.skip("GNU time (/usr/bin/time) is not available and could not be installed")
+    _need_gnu_time()
     root = working_copy(TINY, tmp_path / "site")
     code = (
         "import driver, json, sys; b = driver.Build(sys.argv[1], 'full', 'cli', "

@@ -194,20 +194,51 @@ def _m(value: float | None) -> rd.Measurement:
     return rd.Measurement("bench_full.FullBuild.time_full_build", (), value, None, None, "1", "s")
 
 
+NAN = float("nan")
+
+
 @pytest.mark.parametrize(
     ("base", "head", "status", "note"),
     [
-        (_m(1.0), None, "failure", "vanished at head (measured at base)"),
-        (_m(1.0), _m(float("nan")), "failure", "skipped at head (measured at base)"),
-        (_m(1.0), _m(None), "failure", "newly failing"),
-        (_m(float("nan")), _m(float("nan")), "unchanged", "skipped (n/a)"),
+        (None, _m(None), "failure", "newly failing (new benchmark)"),
+        (None, _m(NAN), "unchanged", "new benchmark, skipped (n/a)"),
         (None, _m(1.0), "unchanged", "new benchmark"),
+        (_m(None), None, "unchanged", "failed at base, not run at head"),
+        (_m(None), _m(None), "failure", "also failed at base"),
+        (_m(None), _m(NAN), "failure", "failed at base, skipped at head"),  # not "fixed"
+        (_m(None), _m(1.0), "improvement", "fixed (failed at base)"),
+        (_m(NAN), None, "unchanged", "skipped at base, not run at head"),
+        (_m(NAN), _m(None), "failure", "newly failing (skipped at base)"),
+        (_m(NAN), _m(NAN), "unchanged", "skipped (n/a)"),
+        (_m(NAN), _m(1.0), "unchanged", "skipped at base (n/a)"),
+        (_m(1.0), None, "failure", "vanished at head (measured at base)"),
+        (_m(1.0), _m(None), "failure", "newly failing"),
+        (_m(1.0), _m(NAN), "failure", "skipped at head (measured at base)"),
+        (_m(1.0), _m(2.0), "regression", ""),
     ],
 )
-def test_a_number_that_disappears_at_head_is_a_failure(base, head, status, note) -> None:
+def test_failure_skip_and_fixed_table_case_by_case(base, head, status, note) -> None:
     ref = head or base
     row = rd._row(ref.name, ref, base, head, 1.1)
     assert (row.status, row.note) == (status, note)
+    assert row.mark == {"failure": "red", "regression": "red", "improvement": "green"}.get(
+        status, "yellow"
+    )
+
+
+def test_every_pair_of_states_has_an_outcome() -> None:
+    states = ("absent", "failed", "skipped", "measured")
+    pairs = {(a, b) for a in states for b in states} - {("absent", "absent")}
+    assert set(rd.OUTCOMES) | {("measured", "measured")} == pairs
+
+
+@pytest.mark.parametrize(
+    ("ratio", "text"),
+    [(1.0046, "+0.46%"), (1.001, "+0.10%"), (0.999, "-0.10%"), (1.0, "+0.00%"),
+     (1.5, "+50.0%"), (0.5, "-50.0%"), (5.0, "+400%"), (float("inf"), "∞"), (None, "n/a")],
+)  # fmt: skip
+def test_changes_read_in_percent_down_to_a_tenth(ratio: float | None, text: str) -> None:
+    assert rd.percent_change(ratio) == text
 
 
 def test_cost_sums_asv_durations_per_family(asv_smoke_run) -> None:

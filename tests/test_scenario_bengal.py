@@ -1,6 +1,6 @@
 """Real Bengal builds every scenario kind: no broken links, every promised page, each token.
 
-0.5.1 is the release the issue names; 0.1.2 (an early era: other CLI, other parser and theme)
+0.5.1 is the newest release; 0.1.2 (an early era: other CLI, other parser and theme)
 runs with `-m slow` to keep the output paths honest across eras.
 """
 

@@ -17,6 +17,7 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,17 @@ def allowed_benchmarks(bench_dir: Path) -> dict[str, str]:
     inherited methods and skipping names that start with ``_``; a ``method.unit = "..."`` line sets
     a ``track_``'s unit.
     """
+    return _scan(bench_dir, _benchmarks_in)
+
+
+def higher_is_better(bench_dir: Path) -> set[str]:
+    """The benchmarks that declare ``higher_is_better = True`` (on the method, or on the class
+    that defines it): a drop of theirs is the regression."""
+    return set(_scan(bench_dir, _higher_in))
+
+
+def _scan(bench_dir: Path, find: Callable[[list[ast.stmt]], dict[str, str]]) -> dict[str, str]:
+    """``find`` applied to every module and class body, keyed by asv's benchmark names."""
     modules = {p.stem: ast.parse(p.read_text()) for p in sorted(bench_dir.glob("*.py"))}
     classes = {
         node.name: node
@@ -73,20 +85,41 @@ def allowed_benchmarks(bench_dir: Path) -> dict[str, str]:
             name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
             if name in classes and name not in seen:
                 found.update(members(classes[name], seen | {cls.name}))
-        found.update(_benchmarks_in(cls.body))
+        found.update(find(cls.body))
         return found
 
-    allowed: dict[str, str] = {}
+    out: dict[str, str] = {}
     for module, tree in modules.items():
         if module.startswith("_"):
             continue
-        for name, unit in _benchmarks_in(tree.body).items():
-            allowed[f"{module}.{name}"] = unit
+        for name, value in find(tree.body).items():
+            out[f"{module}.{name}"] = value
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-                for name, unit in members(node).items():
-                    allowed[f"{module}.{node.name}.{name}"] = unit
-    return allowed
+                for name, value in members(node).items():
+                    out[f"{module}.{node.name}.{name}"] = value
+    return out
+
+
+def _higher_in(body: list[ast.stmt]) -> dict[str, str]:
+    """Benchmark functions of ``body`` declared higher-is-better (the value is unused)."""
+    names = [n.name for n in body if isinstance(n, ast.FunctionDef) and n.name.startswith(PREFIXES)]
+    flagged = {
+        target.value.id if isinstance(target, ast.Attribute) else "*"
+        for n in body
+        if isinstance(n, ast.Assign)
+        and len(n.targets) == 1
+        and isinstance(n.value, ast.Constant)
+        and n.value.value is True
+        for target in n.targets
+        if (isinstance(target, ast.Name) and target.id == "higher_is_better")
+        or (
+            isinstance(target, ast.Attribute)
+            and target.attr == "higher_is_better"
+            and isinstance(target.value, ast.Name)
+        )
+    }
+    return {name: "" for name in names if name in flagged or "*" in flagged}
 
 
 def _benchmarks_in(body: list[ast.stmt]) -> dict[str, str]:
@@ -232,8 +265,11 @@ def render(
     conclusion: str,
     verdict: str | None,
     run_url: str,
+    higher: frozenset[str] | set[str] = frozenset(),
 ) -> str:
-    """The whole comment: marker, verdict, commits and run link, one table per python."""
+    """The whole comment: marker, verdict, commits and run link, one table per python.
+
+    ``higher``: the benchmarks where higher is better (their drop is the regression)."""
     word = headline(conclusion, verdict)
     mark = {"pass": "🟢", "no verdict": "⚪"}.get(word, "🔴")
     title = f"no verdict for `{meta.head[:8]}`" if word == "no verdict" else word
@@ -256,30 +292,45 @@ def render(
         rows = [(name, v) for (py, name), v in results.values.items() if py == python]
         if not rows:
             continue
-        rows.sort(key=lambda r: (_order(r[1]), r[0]))
+        ranked = sorted(rows, key=lambda r: (_order(r[1], r[0].split("(", 1)[0] in higher), r[0]))
+        kept = [r for r in ranked if _order(r[1], False)[0] < KEPT_KINDS]
+        kept += [r for r in ranked if r not in kept][: max(0, MAX_ROWS - len(kept))]
+        kept.sort(key=ranked.index)
         lines += ["", f"### Python {python}", "", TABLE_HEAD, TABLE_RULE]
-        for name, sides in rows[:MAX_ROWS]:
+        for name, sides in kept:
             unit = allowed[name.split("(", 1)[0]]
             base, head = sides.get("base", ...), sides.get("head", ...)
             lines.append(
                 f"| `{name}` | {_value(name, base, unit)} | {_value(name, head, unit)} "
                 f"| {_ratio(base, head)} |"
             )
-        if len(rows) > MAX_ROWS:
-            lines.append(f"… and {len(rows) - MAX_ROWS} more rows in the run's report.")
+        if len(rows) > len(kept):
+            lines.append(f"… and {len(rows) - len(kept)} more rows in the run's report.")
     if results.left_out:
         n = results.left_out
         lines += ["", f"{n} result {'entry' if n == 1 else 'entries'} left out: {LEFT_OUT}."]
     return "\n".join(lines) + "\n"
 
 
-def _order(sides: dict) -> tuple[int, float]:
-    """Failures first, then the largest head/base ratio."""
-    base, head = sides.get("base"), sides.get("head")
-    if head is None and "head" in sides:
+KEPT_KINDS = 3  # the cut never drops failures, lost values and counters that left 0
+
+
+def _order(sides: dict, higher_is_better: bool) -> tuple[int, float]:
+    """Most severe first: failed at head (0); measured at base, gone or skipped at head (1);
+    a count that left 0 (2); then by how much worse head is than base, a speedup's drop
+    counted like a time's rise (3); the rest, e.g. new benchmarks (4)."""
+    base, head = sides.get("base", ...), sides.get("head", ...)
+    measured_base = isinstance(base, float) and not math.isnan(base)
+    if head is None:
         return (0, 0.0)
+    if measured_base and (head is ... or (isinstance(head, float) and math.isnan(head))):
+        return (1, 0.0)
+    if base == 0.0 and isinstance(head, float) and head != 0.0 and not math.isnan(head):
+        return (2, 0.0)
     ratio = _ratio_value(base, head)
-    return (1, -ratio if ratio is not None else 0.0)
+    if ratio is None or ratio <= 0:
+        return (4, 0.0)
+    return (3, -(1 / ratio if higher_is_better else ratio))
 
 
 def _ratio_value(base: object, head: object) -> float | None:

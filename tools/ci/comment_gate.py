@@ -200,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             conclusion=run.conclusion,
             verdict=comment_body.read_verdict(args.results),
             run_url=run.url,
+            higher=comment_body.higher_is_better(args.benchmarks),
         )
         if args.dry_run:
             comment_body.check_body(body, allowed)

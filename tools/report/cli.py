@@ -47,12 +47,6 @@ def _plural(status: str, n: int) -> str:
     return status if n == 1 or status == "unchanged" else status + "s"
 
 
-def _ratio(row: rd.Row) -> str:
-    if row.ratio is None:
-        return "n/a"
-    return "∞" if row.ratio == float("inf") else f"{row.ratio:.2f}"
-
-
 def _significant(row: rd.Row) -> str:
     if row.status == "failure" or row.ratio is None:
         return "n/a"
@@ -70,7 +64,7 @@ def _table(rows: list[rd.Row], rs: rd.ResultSet, site_url: str | None) -> list[s
         out += [
             f"**{fam}**",
             "",
-            "| | benchmark | before | after | ratio | significant | note |",
+            "| | benchmark | before | after | change | significant | note |",
             "|---|---|---:|---:|---:|---|---|",
         ]
         for r in group:
@@ -81,7 +75,7 @@ def _table(rows: list[rd.Row], rs: rd.ResultSet, site_url: str | None) -> list[s
             out.append(
                 f"| {MARKS[r.mark]} | {name}{direction} | "
                 f"{r.base.display() if r.base else '—'} | "
-                f"{r.head.display() if r.head else '—'} | {_ratio(r)} | "
+                f"{r.head.display() if r.head else '—'} | {rd.percent_change(r.ratio)} | "
                 f"{_significant(r)} | {r.note} |"
             )
         out.append("")

@@ -10,6 +10,7 @@ per-benchmark factors taken from ``regressions_thresholds`` in ``asv.conf.json``
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -22,6 +23,8 @@ from asv.commands.compare import _is_result_better
 from asv.machine import iter_machine_files
 from asv.results import Results, get_result_hash_from_prefix, iter_results_for_machine
 from asv_runner.statistics import get_err
+
+from tools import thresholds
 
 # In report order: instruction counts first (a count that moved is a regression in its own
 # right, the wall-time rows beside it are supporting evidence), then the wall-time families.
@@ -39,8 +42,6 @@ FAMILIES = (
     "devloop",
     "other",
 )
-# asv assumes lower is better; these benchmarks measure something where higher is better.
-HIGHER_IS_BETTER = (r"\.track_pages_per_second\b", r"speedup")
 DEFAULT_FACTOR = 1.1  # asv compare's default
 
 
@@ -58,8 +59,15 @@ def family(key: str) -> str:
     return base if base in FAMILIES else "other"
 
 
+@functools.cache
+def _higher_is_better() -> frozenset[str]:
+    return frozenset(d.name for d in thresholds.declarations() if d.higher_is_better)
+
+
 def higher_is_better(key: str) -> bool:
-    return any(re.search(p, key) for p in HIGHER_IS_BETTER)
+    """asv assumes lower is better; a benchmark that declares ``higher_is_better`` measures
+    something where it is not (speedups, pages/s)."""
+    return key in _higher_is_better()
 
 
 @dataclass(frozen=True)
@@ -275,6 +283,45 @@ class Row:
     note: str  # why yellow, or what kind of failure
 
 
+def percent_change(ratio: float | None) -> str:
+    """head/base as a change in percent, to 0.01% under 1% (a one-page rebuild's instruction
+    count that moved +0.46% must not read as unchanged): ``+0.46%``, ``-12.3%``, ``+400%``."""
+    if ratio is None:
+        return "n/a"
+    if math.isinf(ratio):
+        return "∞"
+    pct = (ratio - 1.0) * 100.0
+    digits = 2 if abs(pct) < 1 else 1 if abs(pct) < 100 else 0
+    return f"{pct:+.{digits}f}%"
+
+
+def state(m: Measurement | None) -> str:
+    """absent (no result), failed, skipped (asv: n/a) or measured."""
+    if m is None:
+        return "absent"
+    return "failed" if m.failed else "skipped" if m.skipped else "measured"
+
+
+# (state at base, state at head) -> (status, mark, note), for every pair but measured/measured.
+# Only a number at head fixes a failure; a number that disappears at head is a failure.
+OUTCOMES: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("absent", "failed"): ("failure", "red", "newly failing (new benchmark)"),
+    ("absent", "skipped"): ("unchanged", "yellow", "new benchmark, skipped (n/a)"),
+    ("absent", "measured"): ("unchanged", "yellow", "new benchmark"),
+    ("failed", "absent"): ("unchanged", "yellow", "failed at base, not run at head"),
+    ("failed", "failed"): ("failure", "red", "also failed at base"),
+    ("failed", "skipped"): ("failure", "red", "failed at base, skipped at head"),
+    ("failed", "measured"): ("improvement", "green", "fixed (failed at base)"),
+    ("skipped", "absent"): ("unchanged", "yellow", "skipped at base, not run at head"),
+    ("skipped", "failed"): ("failure", "red", "newly failing (skipped at base)"),
+    ("skipped", "skipped"): ("unchanged", "yellow", "skipped (n/a)"),
+    ("skipped", "measured"): ("unchanged", "yellow", "skipped at base (n/a)"),
+    ("measured", "absent"): ("failure", "red", "vanished at head (measured at base)"),
+    ("measured", "failed"): ("failure", "red", "newly failing"),
+    ("measured", "skipped"): ("failure", "red", "skipped at head (measured at base)"),
+}
+
+
 def _significant(a: Measurement, b: Measurement) -> bool | None:
     """asv's test, under the same conditions as ``_is_result_better`` applies it."""
     if not (a.stats and b.stats) or 1 in (a.stats.get("repeat", 0), b.stats.get("repeat", 0)):
@@ -301,24 +348,13 @@ def _row(
     ) -> Row:
         return Row(name, ref.key, ref.params, family(ref.key), a, b, status, mark, ratio, sig, note)
 
-    if b is None:  # a number that disappears is a failure, never "unchanged"
-        if a is None or a.failed:
-            return row("unchanged", "yellow", note="not measured at head")
-        return row("failure", "red", note="vanished at head (measured at base)")
-    if b.failed:
-        return row(
-            "failure", "red", note="also failed at base" if a and a.failed else "newly failing"
-        )
-    if a is None:
-        return row("unchanged", "yellow", note="new benchmark")
+    states = (state(a), state(b))
+    if states != ("measured", "measured"):
+        status, mark, note = OUTCOMES[states]
+        return row(status, mark, note=note)
+    assert a is not None and b is not None and a.value is not None and b.value is not None
     if a.version and b.version and a.version != b.version:
         return row("unchanged", "yellow", note="benchmark changed: not comparable")
-    if a.failed:
-        return row("improvement", "green", note="fixed (failed at base)")
-    if b.skipped and not a.skipped:
-        return row("failure", "red", note="skipped at head (measured at base)")
-    if a.skipped or b.skipped:
-        return row("unchanged", "yellow", note="skipped (n/a)")
     ratio = b.value / a.value if a.value else (math.inf if b.value else 1.0)
     sig = _significant(b, a)
     base_ss = (a.stats, a.samples)

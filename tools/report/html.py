@@ -9,7 +9,6 @@ are the same as the markdown's.
 from __future__ import annotations
 
 import html
-import math
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -147,7 +146,7 @@ def _cell(m: rd.Measurement | None) -> str:
 def _rows_html(rows: list[rd.Row]) -> str:
     body = []
     for r in rows:
-        ratio = "n/a" if r.ratio is None else ("∞" if math.isinf(r.ratio) else f"{r.ratio:.2f}")
+        ratio = rd.percent_change(r.ratio)
         sig = (
             "n/a"
             if r.ratio is None
@@ -161,7 +160,7 @@ def _rows_html(rows: list[rd.Row]) -> str:
         )
     return (
         "<table><tr><th></th><th>status</th><th>family</th><th>benchmark</th><th>before</th>"
-        "<th>after</th><th>ratio</th><th>significant</th><th>note</th></tr>"
+        "<th>after</th><th>change</th><th>significant</th><th>note</th></tr>"
         + "".join(body)
         + "</table>"
     )

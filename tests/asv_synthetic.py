@@ -1,0 +1,50 @@
+"""asv results written by asv's own code (``asv.results.Results``) from values a test chooses.
+
+Why: the report's and the comment's rules (thresholds, directions, ordering) are about values, and
+measuring each case for real would cost minutes; these files are what ``asv run`` writes for
+such values, in asv's own format, under this suite's real benchmark names.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+from asv import util
+from asv.results import Results
+from asv.runner import BenchmarkResult
+
+MACHINE = "synthetic"
+PYTHON = "3.14"
+
+# name -> (params, param_names, unit); values are given per parameter combination
+Suite = dict[str, tuple[list[list[str]], list[str], str]]
+
+
+def write(results: Path, suite: Suite, commits: dict[str, dict[str, list[float | None]]]) -> None:
+    """One results file per commit (``{sha: {benchmark: [value per combination]}}``, None =
+    failed, NaN = skipped; a benchmark left out has no result), oldest first, plus
+    benchmarks.json and machine.json."""
+    results.mkdir(parents=True, exist_ok=True)
+    benchmarks = {
+        name: {"name": name, "params": params, "param_names": names, "unit": unit,
+               "version": "1", "type": "track"}
+        for name, (params, names, unit) in suite.items()
+    }  # fmt: skip
+    util.write_json(str(results / "benchmarks.json"), benchmarks, api_version=2)
+    machine = {"machine": MACHINE, "os": "Linux", "arch": "x86_64", "cpu": "", "num_cpu": "2",
+               "ram": "", "version": 1}  # fmt: skip
+    (results / MACHINE).mkdir(exist_ok=True)
+    (results / MACHINE / "machine.json").write_text(json.dumps(machine))
+    for i, (sha, values) in enumerate(commits.items()):
+        env = f"virtualenv-py{PYTHON}"
+        params = {"machine": MACHINE, "python": PYTHON}
+        r = Results(params, {}, sha, 1_700_000_000_000 + i * 60_000, PYTHON, env, {})
+        for name, combo_values in values.items():
+            bench = benchmarks[name]
+            n = len(list(itertools.product(*bench["params"]))) if bench["params"] else 1
+            assert len(combo_values) == n, (name, n)
+            empty = [None] * n
+            r.add_result(bench, BenchmarkResult(combo_values, empty, empty, 0, "", None))
+        r.save(str(results))

@@ -1,0 +1,124 @@
+"""Regression thresholds: declared by each benchmark, generated into asv.conf.json, and applied by
+``tools.report --fail-on regression`` with asv.conf.json's own values."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests import asv_synthetic
+from tools import thresholds
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_asv_conf_is_generated_from_every_benchmarks_declaration() -> None:
+    declared = thresholds.declarations()
+    assert len(declared) > 40, len(declared)  # the whole suite, inherited methods included
+    assert thresholds.differences() == []
+    _, table = thresholds.read_tables()
+    for d in declared:  # asv's rule (the largest matching regex) gives exactly the declaration
+        assert thresholds.threshold_of(table, f"{d.name}@main") == d.threshold, d.name
+        assert thresholds.threshold_of(table, f"{d.name}('nested-8')@main") == d.threshold
+
+
+def _suite(tmp_path: Path, body: str) -> Path:
+    bench = tmp_path / f"suite_{tmp_path.name[-12:].replace('-', '_')}"
+    bench.mkdir()
+    (bench / "__init__.py").write_text("")
+    (bench / "bench_x.py").write_text(textwrap.dedent(body))
+    return bench
+
+
+def test_a_benchmark_without_a_threshold_is_an_error(tmp_path: Path) -> None:
+    bench = _suite(
+        tmp_path,
+        """
+        class Declared:
+            regression_threshold = 0.1
+            def time_a(self): pass
+
+        class Forgotten:
+            def track_b(self): return 1
+        """,
+    )
+    with pytest.raises(thresholds.ThresholdError, match=r"bench_x\.Forgotten\.track_b$"):
+        thresholds.tables(thresholds.declarations(bench))
+
+
+def test_overrides_and_directions_round_trip_and_a_hand_edit_is_caught(tmp_path: Path) -> None:
+    bench = _suite(
+        tmp_path,
+        """
+        class _Base:
+            regression_threshold = 0.5
+            def track_speedup(self): return 2.0
+            track_speedup.higher_is_better = True
+
+        class Counts(_Base):
+            def track_missed(self): return 0
+            track_missed.regression_threshold = 0.0
+            def track_seconds(self): return 1.0
+        """,
+    )
+    conf = tmp_path / "asv.conf.json"
+    shutil.copy(thresholds.CONF, conf)
+    thresholds.write(conf, bench)
+    assert thresholds.differences(conf, bench) == []
+    off, table = thresholds.read_tables(conf)
+    assert thresholds.threshold_of(table, "bench_x.Counts.track_missed@main") == 0.0
+    assert thresholds.threshold_of(table, "bench_x.Counts.track_seconds@main") == 0.5
+    assert list(off) == [r"^bench_x\.Counts\.track_speedup\b"]  # asv's detection off: ↑
+    text = conf.read_text()
+    conf.write_text(text.replace(r'track_missed\\b": 0.0', r'track_missed\\b": 0.1'))
+    assert thresholds.differences(conf, bench) == [
+        "bench_x.Counts.track_missed: declares 0.0, asv.conf.json gives 0.1"
+    ]
+
+
+# --- asv.conf.json's thresholds, applied by tools.report --------------------------------------
+
+MISSED = "bench_correctness.MissedEdits.track_missed_edit_outputs"
+SPEEDUP = "bench_incremental.IncrementalWork.track_speedup_over_full"
+INSTRUCTIONS = "bench_instructions.BuildInstructions.track_build_instructions"
+SUITE: asv_synthetic.Suite = {
+    MISSED: ([["'incremental'"], ["'asset'", "'one_page'"]], ["mode", "edit"], "files"),
+    SPEEDUP: ([["'one_page'"]], ["edit"], "x"),
+    INSTRUCTIONS: ([["'nested-8'"], ["'full'", "'one_page'"]], ["site", "build"], "instructions"),
+}
+BASE = {MISSED: [0, 0], SPEEDUP: [10.0], INSTRUCTIONS: [7.0e9, 2.0e9]}
+# A/A: what the A/A runs moved (single-shot values up to 34%, counts by 0.013%), counters exact
+A_A = {MISSED: [0, 0], SPEEDUP: [10.0 * 0.7], INSTRUCTIONS: [7.0e9 * 1.00013, 2.0e9 * 0.99987]}
+
+
+@pytest.mark.parametrize(
+    ("head", "regressed"),
+    [
+        ({**BASE, MISSED: [0, 1]}, f"{MISSED}('incremental', 'one_page')"),
+        ({**BASE, SPEEDUP: [4.0]}, f"{SPEEDUP}('one_page')"),
+        ({**BASE, INSTRUCTIONS: [7.0e9, 2.0e9 * 1.015]}, f"{INSTRUCTIONS}('nested-8', 'one_page')"),
+        (A_A, None),
+    ],
+    ids=["counter-0-to-1", "speedup-drop", "instructions-plus-1.5pct", "a-a-pair"],
+)
+def test_asv_conf_thresholds_fail_the_report_on_each_regression(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], head: dict, regressed: str | None
+) -> None:
+    from tools.report import cli
+
+    results = tmp_path / "results"
+    asv_synthetic.write(results, SUITE, {"a" * 40: BASE, "b" * 40: head})
+    # tools.report's command line, in this process (its exit status is main's return value)
+    rc = cli.main(["markdown", "--results", str(results), "--base", "a" * 8, "--head", "b" * 8,
+                   "--fail-on", "regression"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert rc == (0 if regressed is None else 1), out
+    regressions = out.split("### Regressions", 1)
+    if regressed is None:
+        assert len(regressions) == 1 and "**0** regressions" in out, out
+    else:
+        section = regressions[1].split("###", 1)[0]
+        assert f"`{regressed}`" in section and section.count("| 🔴 |") == 1, out
