@@ -143,7 +143,8 @@ def test_a_night_of_12_new_commits_with_a_cap_of_8(tmp_path, monkeypatch) -> Non
     assert {task["machine"] for task in tasks} == {exact, "gha-ubuntu-x64-nightly"}
     exact_parts = [p.name for p in tiers.TIERS["exact"].parts]
     assert [x["part"] for x in tasks[: len(exact_parts)]] == exact_parts  # every part of the tip
-    assert len({x["artifact"] for x in tasks}) == len(tasks) == 8 * 2 + 4
+    scale_parts = len(tiers.TIERS["scale"].parts)
+    assert len({x["artifact"] for x in tasks}) == len(tasks) == 8 * len(exact_parts) + scale_parts
     text = summary.read_text()
     assert f"Skipped, failed in two runs (1):\n\n- `{c[11][:8]}` (benchmarks)" in text
     assert f"Retried, failed once before (1):\n\n- `{c[9][:8]}` (benchmarks)" in text

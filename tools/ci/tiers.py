@@ -118,6 +118,9 @@ TIERS: dict[str, Tier] = {
             Part("timed", TIMED, limit_s=50 * MINUTE, cost_s=23 * MINUTE),
             Part("devloop", ("bench_devloop.",), limit_s=35 * MINUTE, cost_s=15 * MINUTE),
             Part("counts", ("bench_instructions.",), limit_s=30 * MINUTE, cost_s=13 * MINUTE),
+            # bench_real: Bengal's own docs (~1,550 pages), one full build and one page edited;
+            # one asv run at 0.5.1 took 300 s at low load, 520 s at load ~10.
+            Part("real", ("bench_real.",), limit_s=20 * MINUTE, cost_s=9 * MINUTE),
         ),
     ),
 }
