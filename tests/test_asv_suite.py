@@ -109,7 +109,9 @@ def test_every_benchmark_has_a_number_for_both_commits(asv_smoke_run) -> None:
             ):
                 problems.append(f"{commit[:8]} {name}{combo}: skipped")
     assert not problems, "\n".join(problems)
-    assert asv_smoke_run.returncode == (2 if failures else 0)
+    # asv exits 2 when a benchmark's process failed; a parameterised benchmark records its failing
+    # parameters as failed and may still exit 0 (asv 0.6.6 reads the process's exit status).
+    assert asv_smoke_run.returncode in ((0, 2) if failures else (0,))
 
 
 def test_head_values(asv_smoke_run) -> None:
