@@ -45,7 +45,7 @@ class BisectError(Exception):
 def main(argv: list[str] | None = None) -> int:
     targets = probing.targets()
     parser = argparse.ArgumentParser(
-        prog="python -m tools.bisect", description=__doc__.split("\n")[0]
+        prog="python -m tools.bisect", description=" ".join(__doc__.split("\n\n")[0].split())
     )
     parser.add_argument("--repo", type=Path, default=default_repo(), help="a Bengal git repository")
     parser.add_argument("--good", required=True, help="a commit (hash, tag) measured as good")
@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         "--benchmark",
         default="full",
         choices=sorted(targets),
+        metavar="BENCHMARK",
         help="the number to bisect: a build's instruction count (full, noop, one_page), "
         "start-up's, or an exact work counter COUNTER:BUILD (default: full)",
     )
@@ -62,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--tier",
-        default="",
-        choices=["", *tiers.TIERS],
+        choices=list(tiers.TIERS),
         help="a tier of the history (its machine gets the probes; its profile is used)",
     )
     parser.add_argument("--results-dir", type=Path, default=ROOT / ".asv" / "results")
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace, target: probing.Target) -> Answer:
     commits = first_parent_range(repo, args.good, args.bad)
     prober = probing.Prober(
         repo, target, args.profile, args.results_dir, args.out, args.machine_preset,
-        args.env_dir, args.tier, args.stored_results,
+        args.env_dir, args.tier or "", args.stored_results,
     )  # fmt: skip
     threshold = prober.threshold()
     probeable = [True, *(c.probeable for c in commits[1:-1]), True]
