@@ -85,7 +85,18 @@ def working_copy(spec: Scenario, dest: Path | str) -> Path:
     """
     dest = Path(dest).absolute()
     check_target(dest)
-    src = cached_scenario(spec)
+    linked_copy(cached_scenario(spec), dest)
+    if not is_scenario_dir(dest):
+        raise ScenarioError(f"working copy at {dest} has no manifest")
+    return dest
+
+
+__all__ = ["cache_dir", "cached_scenario", "load_manifest", "working_copy"]
+
+
+def linked_copy(src: Path, dest: Path) -> None:
+    """``src`` at ``dest`` as hard links (a copy across filesystems), replacing what was there:
+    readers see the old tree or the new one, never a half-written one."""
     tmp = dest.parent / f".{dest.name}{TMP_MARK}{os.getpid()}-{time.monotonic_ns()}"
     try:
         try:
@@ -97,9 +108,3 @@ def working_copy(spec: Scenario, dest: Path | str) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if not is_scenario_dir(dest):
-        raise ScenarioError(f"working copy at {dest} has no manifest")
-    return dest
-
-
-__all__ = ["cache_dir", "cached_scenario", "load_manifest", "working_copy"]

@@ -29,8 +29,8 @@ import tarfile
 import time
 from pathlib import Path
 
-from .cache import _link_tree, cache_root
-from .generate import MANIFEST, STATE, TMP_MARK, move_into_place
+from .cache import cache_root, linked_copy
+from .generate import MANIFEST, STATE, TMP_MARK
 from .kinds import source_to_url, url_to_output
 from .mutate import Change, replace_file
 from .spec import ScenarioError
@@ -137,21 +137,8 @@ def working_copy(dest: Path | str, repo: Path | None = None, tag: str = REAL_TAG
     """A pristine copy of the real site's tree at ``dest`` (hard links); returns its site root."""
     dest = Path(dest).absolute()
     src = real_site(repo, tag).parent
-    tmp = dest.parent / f".{dest.name}{TMP_MARK}{os.getpid()}-{time.monotonic_ns()}"
     dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        try:
-            _link_tree(src, tmp)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(src, tmp)
-        if dest.exists():
-            move_into_place(tmp, dest)
-        else:
-            os.rename(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    linked_copy(src, dest)
     return dest / SITE
 
 
