@@ -25,11 +25,13 @@ import pytest
 
 from tests import planted_history
 from tools.asv_local import history as bengal_history
+from tools.ci.bench_commits import kill_tree
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_ITERATIONS = 290_000  # ~1.5% of 0.1.2's nested-2 full build (10.4 G instructions)
 STARTUP_SMALL, STARTUP_LARGE, STARTUP_C = 61_000, 112_000, 102_000  # of start-up's 2.75 G
+BISECT_TIMEOUT_S = 3000  # one bisect of this history: 6-10 probes of about a minute each
 # Instructions per iteration of the planted loop on CPython 3.14 (measured: about 540).
 PER_ITERATION = (450, 650)
 
@@ -61,15 +63,21 @@ class Bisects:
     def run(self, good: int, bad: int, benchmark: str, *extra: str) -> dict:
         out = self.work / f"bisect-{benchmark}-{good}-{bad}"
         shas = self.history.shas
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "tools.bisect", "--repo", str(self.history.repo),
              "--good", shas[good], "--bad", shas[bad], "--benchmark", benchmark,
              "--profile", "smoke", "--results-dir", str(self.results),
              "--env-dir", str(bengal_history.cache_root() / "asv-env-bisect"),
              "--out", str(out), *extra],
-            cwd=ROOT, capture_output=True, text=True, timeout=3000,
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
         )  # fmt: skip
-        assert proc.returncode == 0, proc.stderr[-4000:]
+        try:
+            _, stderr = proc.communicate(timeout=BISECT_TIMEOUT_S)
+        except BaseException:  # timed out or interrupted: stop the bisect and its asv runs
+            kill_tree(proc, grace=10.0)
+            raise
+        assert proc.returncode == 0, stderr[-4000:]
         answer = json.loads((out / "answer.json").read_text())
         answer["markdown"] = (out / "answer.md").read_text()
         return answer

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-call-diff", action="store_true", help="skip the culprits' call-count diffs"
     )
     args = parser.parse_args(argv)
+    # Stopped from outside (a CI step's limit, a test's timeout): unwind, so the probe in
+    # progress stops its asv run and builds instead of leaving them behind.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if args.tier:
         args.profile = tiers.tier(args.tier).profile
     try:

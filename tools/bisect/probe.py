@@ -22,10 +22,14 @@ from benchmarks.bench_instructions import BUILDS, PROBE_ENV
 from benchmarks.sites import site_id
 from tools.ci import machine as machine_id
 from tools.ci import tiers
+from tools.ci.bench_commits import kill_tree
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTERS = ("html_pages_written", "files_written", "bytes_written", "output_bytes", "cache_bytes")
+# One asv run of one commit: an install (asv's install_timeout, 20 min) and the counted builds
+# up to the one bisected (the profile's setup_cache timeout); beyond this something hangs.
+PROBE_TIMEOUT_S = 4 * 3600
 _ERROR_LINE = re.compile(r"^\s*(?:[\w.]+(?:Error|Failed|Exception|Missing)|error): .+")
 
 
@@ -145,13 +149,25 @@ class Prober:
         log(f"probing {sha[:8]} {label}(asv run, {self.target.name} at {self.site})")
         t0 = time.monotonic()
         with log_file.open("w") as out:
-            proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+            try:
+                returncode = proc.wait(timeout=PROBE_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                kill_tree(proc, grace=10.0)
+                out.write(f"\nerror: the probe did not finish in {PROBE_TIMEOUT_S} s\n")
+                returncode = proc.returncode
+            except BaseException:  # interrupted: no asv or Bengal build of this probe lives on
+                kill_tree(proc, grace=10.0)
+                raise
         seconds = time.monotonic() - t0
         value = self.stored(sha)  # the run's own result is in results_dir, read first
         if value is not None:
             log(f"  {sha[:8]}: {value:,.0f} ({seconds:.0f} s)")
             return Probe(sha, value, "", seconds, False)
-        reason = failure_reason(log_file.read_text(errors="replace"), proc.returncode)
+        reason = failure_reason(log_file.read_text(errors="replace"), returncode)
         log(f"  {sha[:8]}: skipped: {reason} ({seconds:.0f} s; log {log_file})")
         return Probe(sha, None, reason, seconds, False)
 
