@@ -1,6 +1,6 @@
 """tools.bisect end to end: real asv probes of a planted Bengal 0.1.2 history, under cachegrind.
 
-One history (``planted_history``) and one asv results folder serve two bisects:
+One history (``tools.asv_local.planted``) and one asv results folder serve two bisects:
 
 1. commits 0–31: one commit adds ~1.5% to the full build's instruction count; the bisect of the
    full build (the default) must name it in at most 6 probes, probe no docs-only commit, keep
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import planted_history
 from tools.asv_local import history as bengal_history
+from tools.asv_local import planted as planted_history
 from tools.ci.bench_commits import kill_tree
 from tools.report import data as rd
 

@@ -273,7 +273,8 @@ class FakeGitHub:
         self.login, self.comments, self.calls = login, comments, []
 
     def __call__(self, method: str, url: str, payload: dict | None) -> object:
-        self.calls.append((method, url.removeprefix(sticky_comment.API), payload))
+        url = "/" + url.removeprefix(sticky_comment.API).lstrip("/")
+        self.calls.append((method, url, payload))
         if url.endswith("/user"):
             return {"login": self.login}
         if "/comments?" in url:

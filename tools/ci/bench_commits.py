@@ -18,9 +18,13 @@ run killed from outside still says which commits and parts finished. Commits run
 
 Without ``--tier``, ``--commit-timeout`` bounds one run of the whole suite per commit.
 ``{commit}`` in the command is replaced by each full commit hash. States: ``pending``,
-``running``, ``ok`` (exit 0), ``failed`` (exit 2: asv ran, some benchmarks failed), ``error``
-(another exit status), ``timeout``, ``out-of-time`` (stopped or never started at the deadline),
-``interrupted`` (this script was signalled). Exit 0 when every run is ``ok``, else 1; 2 on bad
+``running``, ``ok`` (every benchmark gave a value), ``findings`` (only Bengal's own findings failed
+a value: a refused build, a missed edit), ``failed`` (a benchmark failed for the harness's reason:
+a missing tool, an asv timeout, a lost server; ``reason`` says which), ``error`` (asv exited
+neither 0 nor 2), ``timeout``, ``out-of-time`` (stopped or never started at the deadline),
+``interrupted`` (this script was signalled). Each run's output is also kept beside status.json
+(``asv-<commit>-<part>.log``), where it is judged. A part that needs valgrind fails at once, in
+one line, when there is none. Exit 0 when every run is ``ok`` or ``findings``, else 1; 2 on bad
 input.
 """
 
@@ -31,14 +35,17 @@ import contextlib
 import ctypes
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import psutil
 
+from tools.asv_local import summary as asv_summary
 from tools.ci import tiers
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -46,6 +53,7 @@ GRACE_SECONDS = 30.0  # between SIGTERM and SIGKILL when a commit is stopped
 # When this script is signalled (a step timeout), the runner kills it for good within seconds.
 INTERRUPT_GRACE_SECONDS = 5.0
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+PASSING = ("ok", "findings")  # a finding is Bengal's, a result: the part passes
 
 
 class BenchError(Exception):
@@ -120,6 +128,62 @@ def kill_tree(proc: subprocess.Popen, grace: float) -> None:
             child.wait(timeout=0)
 
 
+def log_name(entry: dict) -> str:
+    return f"asv-{entry['commit'][:12]}-{entry.get('part', 'all')}.log"
+
+
+def tee(proc: subprocess.Popen, path: Path) -> None:
+    """Copy the child's output to this job's log and to ``path`` (judged when it ends)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            sys.stdout.buffer.write(line)
+            sys.stdout.flush()
+            out.write(line)
+            out.flush()
+
+
+def judge(rc: int, log: Path, results: Path) -> tuple[str, str]:
+    """(state, one-line reason) of a finished asv run, from its exit status and its log.
+
+    A benchmark that failed for Bengal's reason (a refused build, a missed edit: a *finding*,
+    ``tools.asv_local.summary``) is a result: the part is ``findings`` and passes. Anything else
+    (asv crashed, a missing tool, a lost server, an error of this repository's code) is the
+    harness's: ``failed`` or ``error``, and the job turns red. asv may exit 0 when only some
+    parameters failed, so the log is read whatever the exit status."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        text = ""
+    s = asv_summary.summarize(results, text, rc)
+    harness = [f for f in s.failures if not f.finding]
+    if rc not in (0, 2):
+        return "error", f"asv exited {rc}"
+    if harness:
+        first = harness[0]
+        why = first.errors[0] if first.errors else "no error line in the log"
+        more = f" (and {len(harness) - 1} more)" if len(harness) > 1 else ""
+        return "failed", f"{first.name}: {why}{more}"
+    if s.failures:
+        return "findings", f"{len(s.failures)} benchmark(s) failed for Bengal's own reason"
+    if rc == 2:
+        return "failed", "asv exited 2 but its log names no failed benchmark"
+    return "ok", ""
+
+
+def preflight(parts: list[tiers.Part]) -> None:
+    """BenchError (one line) when a part needs a tool this runner does not have: the job turns
+    red before anything is built, instead of recording counters without counts."""
+    counting = [
+        p.name for p in parts if any(x.startswith("bench_instructions") for x in p.prefixes)
+    ]
+    if counting and shutil.which("valgrind") is None:
+        raise BenchError(
+            f"valgrind is not on PATH: part {', '.join(counting)} counts instructions under "
+            "cachegrind (apt-get install valgrind)"
+        )
+
+
 def _on_signal(signum: int, frame: object) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
@@ -168,10 +232,14 @@ def run_commits(
         what = entry["commit"][:8] + (f" part {entry['part']}" if "part" in entry else "")
         print(f"bench_commits: {what} (limit {limit:.0f} s)", flush=True)
         began = time.monotonic()
-        proc = subprocess.Popen(argv)
+        log_path = status_path.parent / log_name(entry)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        copier = threading.Thread(target=tee, args=(proc, log_path), daemon=True)
+        copier.start()
         try:
             rc = proc.wait(timeout=limit)
-            entry["state"] = {0: "ok", 2: "failed"}.get(rc, "error")
+            copier.join(timeout=grace)
+            entry["state"], entry["reason"] = judge(rc, log_path, status_path.parent / "results")
             entry["returncode"] = rc
         except subprocess.TimeoutExpired:
             kill_tree(proc, grace)
@@ -238,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         if not command or not any("{commit}" in a for a in command):
             raise BenchError("give the command after --, with {commit} where the hash goes")
         parts = select_parts(args.tier, args.part)
+        preflight(parts)
         if parts and not any("{bench}" in a for a in command):
             raise BenchError("with --tier, put {bench} in the command where the part's regex goes")
         if not parts and args.commit_timeout is None:
@@ -270,7 +339,11 @@ def main(argv: list[str] | None = None) -> int:
                 fh.write(summary(json.loads(args.status.read_text())))
     states = [e["state"] for e in status["commits"]]
     print(f"bench_commits: {', '.join(f'{s} {states.count(s)}' for s in sorted(set(states)))}")
-    return 0 if all(s == "ok" for s in states) else 1
+    for e in status["commits"]:
+        if e.get("reason"):
+            what = f"{e['commit'][:8]} {e.get('part', '')}".strip()
+            print(f"bench_commits: {what}: {e['state']}: {e['reason']}")
+    return 0 if all(s in PASSING for s in states) else 1
 
 
 if __name__ == "__main__":

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             raise NothingToPost("the run compared two refs, not a pull request")
         if not args.dry_run:
             actions = _api("ACTIONS_TOKEN")
-            runs = f"{sticky_comment.API}/repos/{args.repository}/actions/runs/{run.id}"
+            runs = f"repos/{args.repository}/actions/runs/{run.id}"
             check_meta_artifact(
                 actions("GET", f"{runs}/artifacts?per_page=100", None),  # type: ignore[arg-type]
                 actions("GET", f"{runs}/jobs?per_page=100", None),  # type: ignore[arg-type]

@@ -106,7 +106,8 @@ def identity(
 ) -> dict[str, str]:
     """The identity for ``preset`` (gha or local) and ``profile`` (default: the active one),
     with ``BENGAL_BENCH_MACHINE*`` overrides; the name always ends in ``-<profile>``, or in
-    ``-<series>`` of ``tier`` (default ``$BENGAL_BENCH_TIER``), whose profile must be active."""
+    ``-<series>`` of ``tier`` (default ``$BENGAL_BENCH_TIER``) when its own profile is active, or
+    in ``-<series>-<profile>`` when another is (a rehearsal's smoke-sized sites)."""
     if preset == "local":
         ident = local_identity()
     elif preset in PRESETS:
@@ -124,12 +125,9 @@ def identity(
             series = tiers.tier(tier)
         except KeyError as exc:
             raise MachineError(str(exc.args[0])) from None
-        if series.profile != profile:
-            raise MachineError(
-                f"tier {tier} runs the {series.profile} profile, not {profile} "
-                f"(set BENGAL_BENCH_PROFILE={series.profile})"
-            )
         ident["machine"] = profile_machine(ident["machine"], series.series)
+        if series.profile != profile:  # the tier's parts at other sites: a series of its own
+            ident["machine"] = profile_machine(ident["machine"], profile)
     else:
         ident["machine"] = profile_machine(ident["machine"], profile)
     ident[PROFILE_FIELD] = profile

@@ -39,17 +39,21 @@ STEP_SLACK_MINUTES = 5  # the benchmark step's limit above its part's
 DEADLINE_MARGIN_S = 60  # bench_commits' --deadline above the part's limit, under the step's
 
 
-def machine_name(tier: tiers.Tier, preset: str = "gha") -> str:
-    return machine.identity(preset, profile=tier.profile, tier=tier.name)["machine"]
+def machine_name(tier: tiers.Tier, preset: str = "gha", profile: str | None = None) -> str:
+    """The tier's series; at ``profile`` (not the tier's own) a series of its own."""
+    return machine.identity(preset, profile=profile or tier.profile, tier=tier.name)["machine"]
 
 
 def artifact(tier: str, part: str, commit: str) -> str:
     return f"run-{tier}-{part}-{commit}"
 
 
-def tasks(tier: tiers.Tier, chosen: list[str], preset: str = "gha") -> list[dict[str, object]]:
-    """Every part of every chosen commit, in the order given (the tip first)."""
-    name = machine_name(tier, preset)
+def tasks(
+    tier: tiers.Tier, chosen: list[str], preset: str = "gha", profile: str | None = None
+) -> list[dict[str, object]]:
+    """Every part of every chosen commit, in the order given (the tip first); ``profile``
+    replaces the tier's own (smoke-sized sites for a rehearsal)."""
+    name = machine_name(tier, preset, profile)
     out: list[dict[str, object]] = []
     for commit in chosen:
         for part in tier.parts:
@@ -57,7 +61,7 @@ def tasks(tier: tiers.Tier, chosen: list[str], preset: str = "gha") -> list[dict
             out.append(
                 {
                     "tier": tier.name,
-                    "profile": tier.profile,
+                    "profile": profile or tier.profile,
                     "machine": name,
                     "commit": commit,
                     "part": part.name,
@@ -120,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tier", required=True, choices=list(tiers.TIERS))
     for p in sub.choices.values():
         p.add_argument("--preset", default="gha", choices=["gha", "local"])
+        p.add_argument(
+            "--profile",
+            default="",
+            choices=["", "smoke", "pr", "nightly"],
+            help="run every tier at this profile's sites (a series of its own; empty: the tier's)",
+        )
         p.add_argument("--out", type=Path, required=True)
         p.add_argument("--github-output", action="store_true")
     args = parser.parse_args(argv)
@@ -129,14 +139,16 @@ def main(argv: list[str] | None = None) -> int:
             chosen = list(reversed(commits.list_commits(args.repo, args.spec)))
             if not chosen:
                 raise commits.CommitsError(f"range {args.spec} has no commits")
-            plan = tasks(tiers.tier(args.tier), chosen, args.preset)
+            plan = tasks(tiers.tier(args.tier), chosen, args.preset, args.profile or None)
         else:
             record = failed_commits.load(args.failed) if args.failed else {}
             for tier, cap, sample in (
                 (tiers.TIERS["exact"], args.exact_cap, False),
                 (tiers.TIERS["scale"], args.scale_budget, True),
             ):
-                name = machine_name(tier, args.preset)
+                if cap == 0:  # this tier sits the night out
+                    continue
+                name = machine_name(tier, args.preset, args.profile or None)
                 done = commits.benchmarked_commits(args.results, name)
                 failed = failed_commits.for_machine(record, name)
                 sel = commits.select(args.repo, args.branch, done, failed, cap, sample=sample)
@@ -145,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                     with args.summary.open("a") as fh:
                         title = f"Nightly selection, {tier.name} tier"
                         fh.write(commits.selection_summary(title, name, sel))
-                plan += tasks(tier, sel.chosen, args.preset)
+                plan += tasks(tier, sel.chosen, args.preset, args.profile or None)
         if not write(args.out, plan, args.github_output):
             return 2
         print(f"{len(plan)} job(s) in {args.out}")

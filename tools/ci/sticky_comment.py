@@ -12,10 +12,10 @@ decides whether and where to post. Stdlib only (urllib): nothing to install in t
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Callable
+
+from tools.ci import github_api
 
 MARKER = "<!-- bengal-benchmarks:compare -->"
 RUN_MARKER = re.compile(r"<!-- bengal-benchmarks:run=([0-9]{1,20}) -->")
@@ -33,7 +33,7 @@ def written_by_run(body: str) -> int | None:
     return int(found[1]) if found else None
 
 
-API = "https://api.github.com"
+API = ""  # URLs below are relative to $GITHUB_API_URL (tools.ci.github_api)
 LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
 
 Request = Callable[[str, str, dict | None], object]
@@ -44,23 +44,21 @@ class CommentError(Exception):
 
 
 def github_request(token: str) -> Request:
-    """``request(method, url, payload)`` → the decoded JSON answer, authenticated by ``token``."""
+    """``request(method, url, payload)`` → the decoded JSON answer, authenticated by ``token``;
+    through ``tools.ci.github_api`` (its base URL, its retries of transient failures)."""
 
     def request(method: str, url: str, payload: dict | None) -> object:
-        data = json.dumps(payload).encode() if payload is not None else None
-        req = urllib.request.Request(url, data=data, method=method)
-        req.add_header("Authorization", f"Bearer {token}")
-        req.add_header("Accept", "application/vnd.github+json")
-        req.add_header("X-GitHub-Api-Version", "2022-11-28")
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read() or b"null")
+        try:
+            return github_api.request(method, url, payload, token=token)[0]
+        except github_api.ApiError as exc:
+            raise CommentError(str(exc)) from None
 
     return request
 
 
 def token_login(request: Request) -> str:
     """The login of the token's own user: the only author whose comment is edited."""
-    user = request("GET", f"{API}/user", None)
+    user = request("GET", "user", None)
     login = user.get("login") if isinstance(user, dict) else None
     if not (isinstance(login, str) and LOGIN.fullmatch(login)):
         raise CommentError(f"GET /user did not name a user (got {str(user)[:80]!r})")
@@ -89,7 +87,7 @@ def comments(request: Request, repo: str, pr: int) -> list[dict]:
     """Every comment of the pull request (GitHub pages them by 100)."""
     found: list[dict] = []
     for page in range(1, 101):
-        url = f"{API}/repos/{repo}/issues/{pr}/comments?per_page=100&page={page}"
+        url = f"repos/{repo}/issues/{pr}/comments?per_page=100&page={page}"
         batch = request("GET", url, None)
         if not isinstance(batch, list):
             raise CommentError(f"listing the comments of #{pr} did not return a list")
@@ -104,13 +102,13 @@ def upsert(request: Request, repo: str, pr: int, body: str, login: str) -> tuple
     A comment written by a newer run than ``body``'s is left as it is (and noted)."""
     comment, notes = own_comment(comments(request, repo, pr), login)
     if comment is None:
-        done = request("POST", f"{API}/repos/{repo}/issues/{pr}/comments", {"body": body})
+        done = request("POST", f"repos/{repo}/issues/{pr}/comments", {"body": body})
     else:
         ours, theirs = written_by_run(body), written_by_run(str(comment.get("body") or ""))
         if ours is not None and theirs is not None and theirs > ours:
             notes.append(f"the comment shows run {theirs}, newer than run {ours}: not replaced")
             return str(comment.get("html_url")), notes
-        url = f"{API}/repos/{repo}/issues/comments/{int(comment['id'])}"
+        url = f"repos/{repo}/issues/comments/{int(comment['id'])}"
         done = request("PATCH", url, {"body": body})
     url = done.get("html_url") if isinstance(done, dict) else None
     return str(url), notes

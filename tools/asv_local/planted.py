@@ -86,13 +86,19 @@ def build(dest: Path, segments: list[list[tuple[str, int]]], seed: int) -> Histo
             units.append([item, next(items)] if item[0] == "broken" else [item])
         rng.shuffle(units)
         for kind, n in (item for unit in units for item in unit):
-            _change(dest, kind, n, rng, len(out.shas))
-            _git(dest, "add", "--all", "--force", ".")
-            _git(dest, "commit", "-q", "--allow-empty", "-m", f"{kind} change {len(out.shas)}")
-            out.shas.append(_git(dest, "rev-parse", "HEAD"))
-            out.kinds.append(kind)
-            out.sizes.append(n if kind in ("full", "startup") else 0)
+            append(out, kind, n, rng)
     return out
+
+
+def append(out: History, kind: str, n: int, rng: random.Random) -> str:
+    """One more commit of ``kind`` on the checked-out branch of ``out.repo``: its hash."""
+    _change(out.repo, kind, n, rng, len(out.shas))
+    _git(out.repo, "add", "--all", "--force", ".")
+    _git(out.repo, "commit", "-q", "--allow-empty", "-m", f"{kind} change {len(out.shas)}")
+    out.shas.append(_git(out.repo, "rev-parse", "HEAD"))
+    out.kinds.append(kind)
+    out.sizes.append(n if kind in ("full", "startup") else 0)
+    return out.shas[-1]
 
 
 def _change(repo: Path, kind: str, n: int, rng: random.Random, serial: int) -> None:
