@@ -58,9 +58,12 @@ def chromium() -> str:
 
 def open_in_chromium(site: Path, screenshot: Path, timeout_s: float = 120) -> str:
     """Serve ``site`` on 127.0.0.1, load its index in Chromium: the DOM it drew."""
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
     profile = screenshot.parent / "chromium-profile"

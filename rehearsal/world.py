@@ -28,6 +28,10 @@ PR = 1
 PLANTED_ITERATIONS = 2_000_000  # ~1 G instructions more in every build of the PR's head
 
 
+class WorldError(Exception):
+    """A stand-in could not be built: one line."""
+
+
 @dataclass(frozen=True)
 class World:
     root: Path
@@ -63,7 +67,7 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
         capture_output=True, text=True, env=env,
     )  # fmt: skip
     if proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} in {repo}: {proc.stderr.strip()}")
+        raise WorldError(f"git {' '.join(args)} in {repo}: {proc.stderr.strip()}")
     return proc.stdout.strip()
 
 
