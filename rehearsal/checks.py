@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 from rehearsal import act, scenarios, site
 from rehearsal.scenarios import Rehearsal
@@ -60,8 +59,9 @@ def stored_parts(r: Rehearsal, part_names: dict[str, tuple[str, ...]]) -> dict[t
 def published_site(r: Rehearsal, run: act.Run, expect: str) -> list[str]:
     """The github-pages artifact of ``run``, opened in Chromium, draws ``expect``."""
     try:
-        root = site.unpack(r.world.root / "artifacts", run.run_id, r.world.root / f"site-{run.run_id}")
-        dom = site.open_in_chromium(root, r.world.root / f"site-{run.run_id}.png")
+        where = r.world.root / f"site-{run.run_id}"
+        root = site.unpack(r.world.root / "artifacts", run.run_id, where)
+        dom = site.open_in_chromium(root, where.with_suffix(".png"))
     except site.SiteError as exc:
         return [f"the published site: {exc}"]
     return [] if expect in dom else [f"the published site, drawn by Chromium, shows no {expect!r}"]
@@ -80,7 +80,3 @@ def nightly(r: Rehearsal) -> list[str]:
 REHEARSE: dict[str, Callable[[Rehearsal], list[str]]] = {
     "nightly": nightly,
 }
-
-
-def unused(path: Path) -> None:  # pragma: no cover
-    del path
