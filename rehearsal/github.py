@@ -99,6 +99,7 @@ class World:
 
     def __init__(self, record: Path, artifacts: Path, logs: Path, origin: Path) -> None:
         self.record, self.artifacts, self.logs, self.origin = record, artifacts, logs, origin
+        self.pages = record.parent / "pages"  # the deployed site, served under /_pages/
         self.lock = threading.Lock()
         self.issues: list[dict] = []
         self.comments: list[dict] = []
@@ -181,7 +182,13 @@ class World:
         if re.fullmatch(r"/actions/workflows/[^/]+/dispatches", rest) and method == "POST":
             return 204, None, {}
         if rest == "/pages/deployments" and method == "POST":
-            return 200, {"id": 1, "status_url": "", "page_url": "http://127.0.0.1/"}, {}
+            from rehearsal import site
+
+            try:
+                site.unpack(self.artifacts, int((body or {}).get("run_id", 0)), self.pages)
+            except (site.SiteError, ValueError, TypeError) as exc:
+                return 400, {"message": f"no site to deploy: {exc}"}, {}
+            return 200, {"id": 1, "status_url": "", "page_url": "/_pages/"}, {}
         return 404, {"message": f"the rehearsal does not know {method} {route}"}, {}
 
 
@@ -196,6 +203,16 @@ def serve(world: World) -> tuple[ThreadingHTTPServer, str]:
                 body = json.loads(raw) if raw.strip() else None
             except ValueError:
                 body = raw.decode(errors="replace")
+            if self.path.startswith("/_pages/"):
+                rel = urlsplit(self.path).path.removeprefix("/_pages/") or "index.html"
+                path = (world.pages / "site" / rel).resolve()
+                inside = path.is_relative_to((world.pages / "site").resolve())
+                data = path.read_bytes() if inside and path.is_file() else None
+                self.send_response(200 if data is not None else 404)
+                self.send_header("Content-Length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
+                return
             if self.path.startswith("/_blob/"):
                 _, _, run, name = self.path.split("/", 3)
                 files = sorted((world.artifacts / run / name).glob("*.zip"))
@@ -211,6 +228,8 @@ def serve(world: World) -> tuple[ThreadingHTTPServer, str]:
             data = b"" if answer is None else json.dumps(answer).encode()
             self.send_response(status)
             for key, value in headers.items():
+                if key == "Location" and value.startswith("/"):
+                    value = f"http://{self.headers.get('Host')}{value}"
                 self.send_header(key, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

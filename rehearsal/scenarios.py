@@ -49,9 +49,17 @@ class Rehearsal:
         path = self.api.record
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
+    @property
+    def next_run_id(self) -> int:
+        return 100 + len(self.runs)
+
     def run(self, workflow: str, event: str, **kwargs: object) -> act.Run:
-        run_id = 100 + len(self.runs)
-        kwargs.setdefault("variables", CHEAP)
+        run_id = self.next_run_id
+        kwargs["variables"] = {
+            **CHEAP,
+            "SITE_URL": f"{self.url}/_pages/",
+            **kwargs.get("variables", {}),
+        }  # type: ignore[dict-item]
         extra = ["--local-repository", f"{DEPLOY_PAGES}={STAND_INS / 'deploy-pages'}"]
         result = act.run(self.world, workflow, event, run_id, self.url, extra=extra, **kwargs)  # type: ignore[arg-type]
         self.runs.append(result)

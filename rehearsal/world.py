@@ -98,14 +98,29 @@ def bengal_history(dest: Path, commits: int, seed: int) -> None:
     history = planted.build(work, [kinds], seed)
     git(work, "checkout", "-q", "-b", "pr-1")
     planted.append(history, "full", PLANTED_ITERATIONS, random.Random(seed))
+    git(work, "checkout", "-q", "main")
     git(dest.parent, "clone", "-q", "--bare", str(work), str(dest))
     git(dest, "update-ref", f"refs/pull/{PR}/head", history.shas[-1])
     git(dest, "branch", "-D", "pr-1")
-    shutil.rmtree(work)
+
+
+def advance(world: World, kinds: list[str], seed: int = 2) -> list[str]:
+    """A day of Bengal: commits of ``kinds`` (docs, code, full: planted work) pushed to main."""
+    work = world.root / "bengal-work"
+    history = planted.History(work, seed, world.bengal_commits(), [], [])
+    history.kinds = ["?"] * len(history.shas)
+    history.sizes = [0] * len(history.shas)
+    rng = random.Random(seed)
+    new = [planted.append(history, kind, PLANTED_ITERATIONS, rng) for kind in kinds]
+    git(work, "push", "-q", str(world.bengal), "main")
+    return new
 
 
 def create(root: Path, *, bengal_commits: int = 3, seed: int = 1) -> World:
-    """A new world under ``root`` (emptied first)."""
+    """A new world under ``root`` (emptied first); ``root`` must have no dot-directory (Bengal
+    <= 0.1.7 writes no theme under one)."""
+    if any(part.startswith(".") for part in root.resolve().parts):
+        raise WorldError(f"{root}: a rehearsal's path must have no dot-directory")
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     world = World(root)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.ci import plan, tiers
+from tools.ci import artifact_trust, plan, tiers
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = {
@@ -78,9 +78,12 @@ def test_bench_uploads_each_part_by_its_planned_name_even_after_a_failure(wf) ->
     assert upload["with"]["name"] == "${{ matrix.artifact }}"
 
 
-def test_store_takes_the_planned_artifacts_by_name_and_the_plan_from_the_trusted_job(wf) -> None:
+def test_store_accepts_only_artifacts_their_own_job_uploaded(wf) -> None:
+    """One listing of the run's artifacts and jobs (GitHub's API), one download of them all, and
+    tools.ci.artifact_trust between them and the store: an artifact counts only when the bench
+    job named after it created it in its upload step, after stopping its leftovers."""
     _, data = wf
-    store = data["jobs"]["store"]
+    store, bench = data["jobs"]["store"], data["jobs"]["bench"]
     sel = selector(data)
     assert "bench" in store["needs"] and store["if"].startswith("always()")
     assert store["permissions"] == {"contents": "write", "actions": "read"}
@@ -90,13 +93,37 @@ def test_store_takes_the_planned_artifacts_by_name_and_the_plan_from_the_trusted
     assert "tools.ci.store_results" in text and not RUNS_BENGAL.search(text)
     assert "pip install" not in text  # stdlib only: no third-party code next to the token
     assert all(c.get("with", {}).get("persist-credentials") is False for c in checkouts(store))
-    assert not any("download-artifact" in s.get("uses", "") for s in store["steps"])  # no pattern
-    _, download = step_running(store, "gh run download")
-    assert download["env"]["ARTIFACTS"] == f"${{{{ needs.{sel}.outputs.artifacts }}}}"
-    assert download["env"]["PLAN"] == f"${{{{ needs.{sel}.outputs.matrix }}}}"  # a job output
-    assert "for name in $ARTIFACTS; do" in download["run"] and '--name "$name"' in download["run"]
-    _, merge = step_running(store, "tools.ci.store_results")
-    assert '--plan "$RUNNER_TEMP/plan.json"' in merge["run"]
+    i, listing = step_running(store, "tools.ci.github_api get")
+    assert "/artifacts?per_page=100" in listing["run"] and "/jobs?filter=latest" in listing["run"]
+    assert listing["run"].count("--paginate") == 2
+    (download,) = [s for s in store["steps"] if "download-artifact" in s.get("uses", "")]
+    assert download["with"]["pattern"] == "run-*" and download["continue-on-error"] is True
+    j, trust = step_running(store, "tools.ci.artifact_trust")
+    k, merge = step_running(store, "tools.ci.store_results")
+    assert i < store["steps"].index(download) < j < k
+    assert trust["env"]["PLAN"] == f"${{{{ needs.{sel}.outputs.matrix }}}}"  # a job output
+    assert '--out "$RUNNER_TEMP/runs"' in trust["run"]
+    assert (
+        '--plan "$RUNNER_TEMP/plan.json"' in merge["run"] and '"$RUNNER_TEMP"/runs' in merge["run"]
+    )
+    assert bench["name"] == artifact_trust.JOB_PREFIX + "${{ matrix.artifact }}"
+    names = [s.get("name") for s in bench["steps"]]
+    upload = bench["steps"][names.index(artifact_trust.UPLOAD_STEP)]
+    assert upload["uses"].startswith("actions/upload-artifact@") and upload["if"] == "always()"
+    _, reap = step_running(bench, "tools.ci.leftovers")
+    assert (
+        reap["if"] == "always()" and bench["steps"].index(reap) == names.index(upload["name"]) - 1
+    )
+    assert bench["env"]["BENCH_JOB_MARKER"].endswith("${{ matrix.artifact }}")
+
+
+def test_bench_jobs_install_valgrind() -> None:
+    """The exact tier's counts need valgrind, which GitHub's images do not have."""
+    for name in WORKFLOWS:
+        bench = load(name)["jobs"]["bench"]
+        _, step = step_running(bench, "apt-get install")
+        assert "valgrind" in step["run"] and "sudo apt-get update" in step["run"]
+        assert step["env"]["INSTALL_VALGRIND"] == "${{ vars.BENCH_INSTALL_VALGRIND || 'true' }}"
 
 
 def test_jobs_that_run_bengal_hold_no_write_access(wf) -> None:
@@ -152,7 +179,8 @@ def test_deploys_never_publish_an_older_site() -> None:
         assert f'"built_from=$(git -C {path} rev-parse HEAD)"' in site["run"]
         assert publish["outputs"]["built_from"] == "${{ steps.site.outputs.built_from }}"
         groups.append(deploy["concurrency"])
-        fresh, deploy_step = deploy["steps"]
+        fresh = next(s for s in deploy["steps"] if s.get("id") == "fresh")
+        deploy_step = next(s for s in deploy["steps"] if s.get("id") == "deployment")
         assert "needs.publish.outputs.built_from" in fresh["env"]["BUILT_FROM"]
         assert "git/ref/heads/results" in fresh["run"]
         assert deploy_step["uses"].startswith("actions/deploy-pages@")

@@ -179,7 +179,7 @@ def preflight(parts: list[tiers.Part]) -> None:
     ]
     if counting and shutil.which("valgrind") is None:
         raise BenchError(
-            f"valgrind is not on PATH: part {', '.join(counting)} counts instructions under "
+            f"valgrind is not on PATH: the {', '.join(counting)} part counts instructions under "
             "cachegrind (apt-get install valgrind)"
         )
 
