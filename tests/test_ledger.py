@@ -31,13 +31,15 @@ SUITE = comment_body.allowed_benchmarks(ROOT / "benchmarks")
 
 
 def bengal(path: Path, dates: list[int]) -> list[str]:
-    """A first-parent history with these committer dates (oldest first); its hashes."""
-    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
-    for i, when in enumerate(dates):
+    """A first-parent history with these committer dates (oldest first), made or extended; all
+    its hashes."""
+    if not path.exists():
+        subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    for when in dates:
         env = {**os.environ, "GIT_COMMITTER_DATE": f"@{when}", "GIT_AUTHOR_DATE": f"@{when}"}
         subprocess.run(
             ["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
-             "--allow-empty", "-m", f"c{i}"],
+             "--allow-empty", "-m", f"at {when}"],
             check=True, env=env,
         )  # fmt: skip
     return tiny_asv.git(path, "rev-list", "--reverse", "main").split()
@@ -187,8 +189,10 @@ def test_a_40_commit_day_with_a_cap_of_16_is_planned_over_the_following_nights(t
         return list(dict.fromkeys(commit for _, commit, _ in planned))
 
     assert night(0) == c[::-1][:16]  # the tip first, then the newest
-    assert night(1) == c[:16]  # the gaps, oldest first
-    assert night(2) == c[16:24]
+    c = bengal(repo, [NOW + 3600 * i for i in range(1, 6)])  # 5 more land the next day
+    # the new tip, then the gaps oldest first as capacity allows; the 4 other new ones wait
+    assert night(1) == [c[44], *c[:15]]
+    assert night(2) == [*c[15:24], *c[40:44]]  # the older gaps first, then the newer ones
     assert night(3) == []
     assert all(state[EXACT][x] == {p: {"state": "stored"} for p in parts} for x in c)
 
@@ -277,6 +281,21 @@ def test_each_try_is_judged_by_its_own_part_and_a_stored_part_stays_stored(tmp_p
     assert book[EXACT][tip]["counts"]["runs"] == ["night 1", "night 2"]
     assert book[EXACT][tip]["counters"] == {"state": "stored", "run": "night 1"}
     assert lines[2].endswith("asv exited with status 1); stored before, kept")
+    # an artifact lost in two runs is given up too, not retried forever
+    for label in ("night 3", "night 4"):
+        ledger.record(book, tasks, {}, label)
+    assert book[EXACT][tip]["counts"]["runs"] == ["night 1", "night 2", "night 3", "night 4"]
+    lost = {
+        "state": "failed",
+        "kind": "lost",
+        "reason": ledger.LOST,
+        "runs": ["night 3", "night 4"],
+    }
+    assert book[EXACT][tip]["counters"] == {"state": "stored", "run": "night 1"}
+    other: ledger.Ledger = {}
+    for label in ("night 3", "night 4"):
+        ledger.record(other, tasks, {}, label)
+    assert other[EXACT][tip] == {"counts": lost, "counters": lost}
     # no status.json: the job stopped before its part began
     (tmp_path / "c" / counts["artifact"]).mkdir(parents=True)
     assert ledger.judge(tmp_path / "c" / str(counts["artifact"]), EXACT, tip, "counts") == (
