@@ -300,6 +300,9 @@ def test_each_try_is_judged_by_its_own_part_and_a_stored_part_stays_stored(tmp_p
     (tmp_path / "c" / counts["artifact"]).mkdir(parents=True)
     assert ledger.judge(tmp_path / "c" / str(counts["artifact"]), EXACT, tip, "counts") == (
         "lost", "no status.json: the job stopped before its part started")  # fmt: skip
+    (tmp_path / "c" / str(counts["artifact"]) / "status.json").write_text("[]")
+    assert ledger.judge(tmp_path / "c" / str(counts["artifact"]), EXACT, tip, "counts") == (
+        "lost", "status.json is not bench_commits' status")  # fmt: skip
 
 
 def test_plan_night_keeps_the_scale_tiers_tip_and_sample_and_plans_per_part() -> None:
@@ -307,7 +310,7 @@ def test_plan_night_keeps_the_scale_tiers_tip_and_sample_and_plans_per_part() ->
     everything = {x: ["a", "b"] for x in c}
     night = commits.plan_night(c, everything, set(), 3, 2, sample=True)
     assert [x for x, _ in night.jobs[::2]] == [c[11], c[10], c[0]]  # the tip + an even sample
-    assert night.left == 24 - 6 and night.new == c and night.gaps == []
+    assert night.left == 0 and night.new == c and night.gaps == []  # unsampled: not meant
     # a sampling tier's unplanned commits are no gaps; a planned commit's missing part is one
     todo = {**everything, c[5]: ["b"]}
     night = commits.plan_night(c[:8], todo, {c[5]}, 1, 2, sample=True)
@@ -317,6 +320,7 @@ def test_plan_night_keeps_the_scale_tiers_tip_and_sample_and_plans_per_part() ->
     # the exact tier: every older unplanned commit is a gap; one free slot takes one part
     night = commits.plan_night(c[:8], todo, {c[5]}, 2, 2)
     assert night.jobs == [(c[7], "a"), (c[7], "b"), (c[0], "a"), (c[0], "b")]
+    assert night.left == 4 * 2 + 1 + 2  # c[1..4], the part c[5] lacks, and c[6]
     assert commits.plan_night(c, everything, set(), 0, 2).jobs == []
 
 
@@ -363,7 +367,7 @@ def test_coverage_counts_each_days_parts(tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     "argv,message",
     [
-        (["--exact-cap", "-1", "--scale-budget", "0"], "the cap must be >= 0, got -1"),
+        (["--exact-cap", "-1", "--scale-budget", "0"], "--exact-cap and --scale-budget must be"),
         (["--exact-cap", "1", "--scale-budget", "0", "--parts", "exact:nope"], "no part 'nope'"),
         (["--exact-cap", "1", "--scale-budget", "0", "--window-days", "-2"], "--window-days"),
         (["--exact-cap", "1", "--scale-budget", "0", "--ledger", "BAD"], "expected {machine:"),

@@ -105,7 +105,7 @@ class Night:
     jobs: list[tuple[str, str]]
     gaps: list[str]  # to-do commits up to the newest one the ledger knows, oldest first
     new: list[str]  # to-do commits after it, oldest first
-    left: int  # to-do parts of the candidates not planned tonight
+    left: int  # to-do parts this tier means to measure that wait for a later night
 
 
 def plan_night(
@@ -153,8 +153,9 @@ def plan_night(
             later = even_sample(new, slots + 1)[:-1] if tip in new else even_sample(later, slots)
     for commit in reversed(later):
         jobs += [(commit, p) for p in todo[commit]][: max(room - len(jobs), 0)]
-    total = sum(len(todo.get(c) or []) for c in candidates)
-    return Night(jobs=jobs, gaps=gaps, new=new, left=total - len(jobs))
+    meant = gaps + (new if not sample else [c for c in new if c == tip])
+    left = {(c, p) for c in meant for p in todo[c]} - set(jobs)
+    return Night(jobs=jobs, gaps=gaps, new=new, left=len(left))
 
 
 def write_hashes(path: Path, commits: list[str]) -> None:

@@ -112,16 +112,19 @@ def _status_entry(run: Path, commit: str, part: str) -> tuple[dict | None, objec
         return None, None, "no status.json: the job stopped before its part started"
     try:
         status = json.loads(path.read_text())
-    except ValueError:
-        return None, None, "status.json is not readable JSON"
+    except (OSError, ValueError):
+        status = None
+    if not isinstance(status, dict) or not isinstance(status.get("commits"), list):
+        return None, None, "status.json is not bench_commits' status"
     found = [
         e
-        for e in status.get("commits", [])
+        for e in status["commits"]
         if isinstance(e, dict) and e.get("commit") == commit and e.get("part") == part
     ]
     if not found:
         return None, None, "status.json has no entry for this part"
-    return found[-1], (status.get("part_limits") or {}).get(part), ""
+    limits = status.get("part_limits")
+    return found[-1], limits.get(part) if isinstance(limits, dict) else None, ""
 
 
 def _kinds(run: Path, name: str, commit: str) -> set[str]:

@@ -132,6 +132,8 @@ def night_summary(
 
 def nightly(args: argparse.Namespace) -> list[dict[str, object]]:
     """Every tier's jobs tonight (see the module's docstring); writes the summary."""
+    if min(args.exact_cap, args.scale_budget) < 0:
+        raise commits.CommitsError("--exact-cap and --scale-budget must be >= 0")
     book = ledger.load(args.ledger) if args.ledger else {}
     history = commits.dated(args.repo, args.branch)
     now = args.now if args.now is not None else time.time()
