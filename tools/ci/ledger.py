@@ -264,6 +264,12 @@ def coverage(
                 f"| {counts['todo']} |"
             )
         out.append("")
+    out += [
+        "To do: neither stored nor given up (a part that failed once is to do). The scale tier "
+        "measures the tip and a sample each night: its other commits stay to do until a "
+        "backfill.",
+        "",
+    ]
     return "\n".join(out) + "\n"
 
 
