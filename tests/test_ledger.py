@@ -218,6 +218,9 @@ def test_a_bisect_storing_the_bad_commit_does_not_hide_the_commits_before_it(tmp
     assert any(p.name.startswith(c[4][:8]) for p in (rb / "results" / EXACT).iterdir())
     store_results.apply_runs(rb, [run], "bisect run 9", [probe])  # even given its plan
     assert book.read_text() == before
+    fresh = tmp_path / "fresh"
+    store_results.apply_runs(fresh, [run], "bisect run 9", [probe])
+    assert not (fresh / ledger.FILE_NAME).exists()  # no empty ledger pushed for nothing
     planned = nightly(repo, book, tmp_path / "p.json", "--exact-cap", "8", "--scale-budget", "0")
     assert list(dict.fromkeys(x for _, x, _ in planned)) == [c[4], c[3], c[2], c[1]]
 

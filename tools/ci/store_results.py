@@ -92,11 +92,12 @@ def apply_runs(
     if trees:
         counts = merge_results.merge_trees(worktree / "results", trees)
         lines += [f"merged {n} result file(s) from {t}" for t, n in zip(trees, counts, strict=True)]
-    if tasks is not None:
+    if tasks:
         path = worktree / ledger.FILE_NAME
         book = ledger.load(path)
         lines += ledger.record(book, tasks, {r.name: r for r in runs}, label)
-        ledger.save(path, book)
+        if book or path.exists():
+            ledger.save(path, book)
     return lines
 
 
