@@ -22,10 +22,16 @@ PYTHON = "3.14"
 Suite = dict[str, tuple[list[list[str]], list[str], str]]
 
 
-def write(results: Path, suite: Suite, commits: dict[str, dict[str, list[float | None]]]) -> None:
+def write(
+    results: Path,
+    suite: Suite,
+    commits: dict[str, dict[str, list[float | None]]],
+    machine: str = MACHINE,
+    profile: str | None = None,
+) -> None:
     """One results file per commit (``{sha: {benchmark: [value per combination]}}``, None =
     failed, NaN = skipped; a benchmark left out has no result), oldest first, plus
-    benchmarks.json and machine.json."""
+    benchmarks.json and machine.json (with ``profile``, as tools.ci.machine records it)."""
     results.mkdir(parents=True, exist_ok=True)
     benchmarks = {
         name: {"name": name, "params": params, "param_names": names, "unit": unit,
@@ -33,13 +39,14 @@ def write(results: Path, suite: Suite, commits: dict[str, dict[str, list[float |
         for name, (params, names, unit) in suite.items()
     }  # fmt: skip
     util.write_json(str(results / "benchmarks.json"), benchmarks, api_version=2)
-    machine = {"machine": MACHINE, "os": "Linux", "arch": "x86_64", "cpu": "", "num_cpu": "2",
-               "ram": "", "version": 1}  # fmt: skip
-    (results / MACHINE).mkdir(exist_ok=True)
-    (results / MACHINE / "machine.json").write_text(json.dumps(machine))
+    info = {"machine": machine, "os": "Linux", "arch": "x86_64", "cpu": "", "num_cpu": "2",
+            "ram": "", "version": 1}  # fmt: skip
+    extra = {"profile": profile} if profile else {}
+    (results / machine).mkdir(exist_ok=True)
+    (results / machine / "machine.json").write_text(json.dumps({**info, **extra}))
     for i, (sha, values) in enumerate(commits.items()):
         env = f"virtualenv-py{PYTHON}"
-        params = {"machine": MACHINE, "python": PYTHON}
+        params = {"machine": machine, "python": PYTHON, **extra}
         r = Results(params, {}, sha, 1_700_000_000_000 + i * 60_000, PYTHON, env, {})
         for name, combo_values in values.items():
             bench = benchmarks[name]

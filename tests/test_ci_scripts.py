@@ -91,35 +91,6 @@ def test_shard_cli_on_the_release_history(history, tmp_path) -> None:
     assert bad.returncode == 2 and bad.stderr.startswith("error: git rev-list")
 
 
-def test_nightly_selection_from_results(tmp_path) -> None:
-    repo = tmp_path / "bengal"
-    history = make_repo(repo, 40)
-    results = tmp_path / "results" / "m"
-    results.mkdir(parents=True)
-    (results / "machine.json").write_text("{}")
-    (results / "x.json").write_text(json.dumps({"commit_hash": history[9], "version": 2}))
-    out = tmp_path / "hashes.txt"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(repo),
-         "--results", str(tmp_path / "results"), "--machine", "m", "--budget", "5",
-         "--out", str(out), "--sample"],
-        capture_output=True, text=True, cwd=asv_session.ROOT,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    chosen = out.read_text().split()  # an even sample, the tip first
-    assert len(chosen) == 5 and chosen[0] == history[-1] and chosen[-1] == history[10]
-    assert set(chosen) <= set(history[10:])
-    assert "30 new commit(s); benchmarking 5" in proc.stdout
-    newest = subprocess.run(
-        [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(repo),
-         "--results", str(tmp_path / "results"), "--machine", "m", "--budget", "5",
-         "--out", str(out)],
-        capture_output=True, text=True, cwd=asv_session.ROOT,
-    )  # fmt: skip
-    assert newest.returncode == 0, newest.stderr
-    assert out.read_text().split() == history[-1:-6:-1]  # the 5 newest, the tip first
-
-
 def test_each_shard_ran_one_commit_with_real_asv(shards, history) -> None:
     assert len(shards.runs) == 2
     for run, version in zip(shards.runs, asv_session.VERSIONS, strict=True):

@@ -1,8 +1,8 @@
 """Parts, tiers and a store that trusts nothing: the history keeps up and loses nothing.
 
 Real asv 0.6.6 on a throwaway project (tests/tiny_asv.py, seconds per run), the part loop
-(tools.ci.bench_commits), the nightly plan (tools.ci.plan) and the store (tools.ci.store_results)
-pushing to a bare repository that stands in for GitHub.
+(tools.ci.bench_commits) and the store (tools.ci.store_results) pushing to a bare repository that
+stands in for GitHub. The nightly's plan and its ledger: tests/test_ledger.py.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests import tiny_asv
-from tests.test_results_history import branch_files, results_branch, running, store, write_plan
+from tests.test_results_history import branch_files, running, store, write_plan
 from tests.tiny_asv import ROOT, Tiny
-from tools.ci import bench_commits, comment_body, failed_commits, machine, tiers
+from tools.ci import bench_commits, comment_body, machine, tiers
 
 PART_LIMIT = 30  # s: room for asv to start and reach the benchmark on a loaded machine
 
@@ -92,62 +92,12 @@ def test_parts_have_their_own_limits_and_the_first_part_is_stored(tiny, monkeypa
     plan = write_plan(tiny.base / "plan.json", {name: [commit]})
     stored = store(clone, run, plan=plan, suite=tiny.bench, label="night 1")
     assert stored.returncode == 0, stored.stdout + stored.stderr
-    assert f"{commit[:8]}: part slow did not finish in {PART_LIMIT} s" in stored.stdout
     files = branch_files(origin)
     result_path = next(f for f in files if f.startswith(f"results/{name}/{commit[:8]}-"))
     result = json.loads(tiny_asv.git(origin, "show", f"results:{result_path}"))
     assert result["results"]["bench_tiny.Sized.track_size"][0] == [50]  # the pr profile's size
     assert "bench_tiny.track_slow" not in result["results"]  # the killed part saved nothing
-    assert "failed-commits.json" not in files  # not marked failed: it has results
-
-
-def test_a_night_of_12_new_commits_with_a_cap_of_8(tmp_path, monkeypatch) -> None:
-    """The exact tier takes the 8 newest (tip first), the scale tier the tip; a commit that
-    failed once is retried, one that failed in two runs is skipped. Real asv results and a
-    results branch on a bare repository."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    t = tiny_asv.make(tmp_path, n_commits=14)
-    monkeypatch.setenv("HOME", str(t.home))
-    clone = tiny_asv.make_origin(t.base)
-    c = t.commits  # oldest first; c[1] has results, so c[2:] are the 12 new commits
-    exact = register(t, "exact", monkeypatch)
-    everything = write_plan(t.base / "all.json", {exact: c})
-    assert run_parts(t, t.base / "n0", exact, [c[1]]) == 0
-    assert run_parts(t, t.base / "n1", exact, [c[11], c[9]], TINY_FAIL="1") == 1
-    assert run_parts(t, t.base / "n2", exact, [c[11]], TINY_FAIL="1") == 1
-    for night, run in enumerate(("n0", "n1", "n2")):
-        stored = store(clone, t.base / run, plan=everything, suite=t.bench, label=f"night {night}")
-        assert stored.returncode == 0, stored.stdout + stored.stderr
-    rb = results_branch(t.base / "origin.git", t.base / "rb")
-    record = failed_commits.load(rb / failed_commits.FILE_NAME)[exact]
-    assert record[c[11]]["runs"] == ["night 1", "night 2"] and record[c[9]]["runs"] == ["night 1"]
-
-    summary = t.base / "summary.md"
-    summary.write_text("")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.ci.plan", "nightly", "--repo", str(t.project),
-         "--results", str(rb / "results"), "--failed", str(rb / failed_commits.FILE_NAME),
-         "--exact-cap", "8", "--scale-budget", "1", "--out", str(t.base / "plan.json"),
-         "--summary", str(summary)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    tasks = json.loads((t.base / "plan.json").read_text())["tasks"]
-    by_tier: dict[str, list[str]] = {}
-    for task in tasks:
-        commits = by_tier.setdefault(task["tier"], [])
-        if task["commit"] not in commits:
-            commits.append(task["commit"])
-    newest = [c[i] for i in (13, 12, 10, 9, 8, 7, 6, 5)]  # c[11] skipped, c[9] retried
-    assert by_tier == {"exact": newest, "scale": [c[13]]}
-    assert {task["machine"] for task in tasks} == {exact, "gha-ubuntu-x64-nightly"}
-    exact_parts = [p.name for p in tiers.TIERS["exact"].parts]
-    assert [x["part"] for x in tasks[: len(exact_parts)]] == exact_parts  # every part of the tip
-    scale_parts = len(tiers.TIERS["scale"].parts)
-    assert len({x["artifact"] for x in tasks}) == len(tasks) == 8 * len(exact_parts) + scale_parts
-    text = summary.read_text()
-    assert f"Skipped, failed in two runs (1):\n\n- `{c[11][:8]}` (benchmarks)" in text
-    assert f"Retried, failed once before (1):\n\n- `{c[9][:8]}` (benchmarks)" in text
+    assert "ledger.json" not in files  # only a store with --ledger keeps it (tests/test_ledger.py)
 
 
 def test_the_store_refuses_what_the_plan_did_not_select(tiny, monkeypatch) -> None:
@@ -247,39 +197,3 @@ def test_bad_parts_are_one_line(tmp_path) -> None:
         )  # fmt: skip
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
         assert message in proc.stderr
-
-
-def part_run(base: Path, name: str, commit: str, value: float | None, ran: bool) -> Path:
-    """A part's run directory as bench_commits and asv leave it (one benchmark)."""
-    mdir = base / name / "results" / "m-exact"
-    mdir.mkdir(parents=True)
-    (mdir / "machine.json").write_text(json.dumps({"machine": "m-exact"}))
-    row = [value, [], "v", 1, 0.5 if ran else None]
-    (mdir / f"{commit[:8]}-env.json").write_text(json.dumps({
-        "commit_hash": commit, "result_columns": ["result", "params", "version", "started_at",
-                                                  "duration"],
-        "results": {f"bench.{name}": row},
-    }))  # fmt: skip
-    state = "ok" if value is not None else "failed"
-    status = {"machine": "m-exact", "commits": [{"commit": commit, "part": name, "state": state}]}
-    (base / name / "status.json").write_text(json.dumps(status))
-    return base / name
-
-
-def test_the_parts_of_one_run_are_judged_together(tmp_path) -> None:
-    """One part that did not install beside another that gave results: no failure, whichever
-    part the store reads first; two parts failing in one run count as one run."""
-    commit = "c" * 40
-    broken = part_run(tmp_path, "counts", commit, None, ran=False)  # asv skipped it: no install
-    fine = part_run(tmp_path, "counters", commit, 3.0, ran=True)
-
-    def judged(*runs: Path) -> dict:
-        failed: dict = {}
-        pairs = [(json.loads((r / "status.json").read_text()), r / "results") for r in runs]
-        failed_commits.update_runs(failed, pairs, "night 1")
-        return failed
-
-    assert judged(broken, fine) == judged(fine, broken) == {}
-    also = part_run(tmp_path / "x", "counters", commit, None, ran=True)  # ran, every one failed
-    record = judged(broken, also)["m-exact"][commit]
-    assert record["kind"] == "install" and record["runs"] == ["night 1"]  # install wins, 1 run

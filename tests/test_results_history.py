@@ -22,7 +22,7 @@ import pytest
 
 from tests import tiny_asv
 from tests.tiny_asv import ROOT, Tiny
-from tools.ci import failed_commits, machine, merge_results, store_results
+from tools.ci import ledger, machine, merge_results, store_results
 
 
 @pytest.fixture()
@@ -259,86 +259,13 @@ def test_a_killed_nightly_keeps_the_first_commit_on_the_results_branch(tiny, mon
     files = branch_files(origin)
     assert any(f.startswith(f"results/{name}/{first[:8]}-") for f in files), files
     assert not any(f.startswith(f"results/{name}/{second[:8]}-") for f in files), files
-    # the interrupted commit is not held against Bengal: the next night selects it again
-    assert "failed-commits.json" not in files
-    results_branch(origin, tiny.base / "next")
-    proc2 = subprocess.run(
-        [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(tiny.project),
-         "--results", str(tiny.base / "next" / "results"), "--machine", name, "--budget", "1",
-         "--failed", str(tiny.base / "next" / "failed-commits.json"),
-         "--out", str(tiny.base / "next.txt")],
-        capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
-    assert proc2.returncode == 0, proc2.stderr
-    assert (tiny.base / "next.txt").read_text().split() == [tiny.commits[-1]]  # after `first`
-
-
-def test_a_commit_is_skipped_only_after_failing_in_two_runs(tiny, monkeypatch) -> None:
-    clone = tiny_asv.make_origin(tiny.base)
-    name = register(tiny, "nightly", monkeypatch)
-    c0, c1, c2, c3 = tiny.commits
-    plan = write_plan(tiny.base / "plan.json", {name: tiny.commits})
-    # night 1: c0 fails every benchmark; c1 hangs past its per-commit timeout
-    failing = bench_commits(tiny, tiny.base / "n1-fail", name, [c0], TINY_FAIL="1")
-    assert failing.wait(timeout=120) == 1
-    pidfile = tiny.base / "hang.pid"
-    # (the timeout leaves asv time to reach the benchmark on a busy machine)
-    hanging = bench_commits(tiny, tiny.base / "n1-hang", name, [c1], timeout=25,
-                            TINY_SLEEP="90", TINY_PIDFILE=str(pidfile))  # fmt: skip
-    assert hanging.wait(timeout=120) == 1
-    status = json.loads((tiny.base / "n1-hang" / "status.json").read_text())
-    assert status["commits"][0]["state"] == "timeout" and status["commits"][0]["seconds"] < 60
-    assert pidfile.exists(), "the benchmark never started"
-    assert not running(int(pidfile.read_text()))  # the benchmark was stopped too
-    stored = store(clone, tiny.base / "n1-fail", tiny.base / "n1-hang", plan=plan,
-                   suite=tiny.bench, label="night 1")  # fmt: skip
-    assert stored.returncode == 0, stored.stdout + stored.stderr
-    # night 2: c0 fails again, in another run
-    again = bench_commits(tiny, tiny.base / "n2-fail", name, [c0], TINY_FAIL="1")
-    assert again.wait(timeout=120) == 1
-    stored = store(clone, tiny.base / "n2-fail", plan=plan, suite=tiny.bench, label="night 2")
-    assert stored.returncode == 0, stored.stdout + stored.stderr
-    assert "run 2 of 2; skipped from now on" in stored.stdout
-    results_branch(tiny.base / "origin.git", tiny.base / "rb1")
-    record = failed_commits.load(tiny.base / "rb1" / failed_commits.FILE_NAME)
-    assert record[name][c0]["kind"] == "benchmarks"
-    assert record[name][c0]["runs"] == ["night 1", "night 2"]
-    assert record[name][c1]["kind"] == "timeout" and record[name][c1]["runs"] == ["night 1"]
-    assert record[name][c1]["reason"] == "did not finish in 25 s (per-commit timeout)"
-
-    def select(*extra: str) -> tuple[list[str], str]:
-        out, summary = tiny.base / "sel.txt", tiny.base / "summary.md"
-        summary.write_text("")
-        proc = subprocess.run(
-            [sys.executable, "-m", "tools.ci.commits", "nightly", "--repo", str(tiny.project),
-             "--results", str(tiny.base / "rb1" / "results"), "--machine", name,
-             "--budget", "4", "--out", str(out), "--summary", str(summary), *extra],
-            capture_output=True, text=True, cwd=ROOT,
-        )  # fmt: skip
-        assert proc.returncode == 0, proc.stderr
-        return out.read_text().split(), summary.read_text()
-
-    unaware, _ = select()
-    # without the record: tip first, and c0 (a result file, if empty) counts as benchmarked
-    assert unaware == [c3, c2, c1]
-    chosen, summary = select("--failed", str(tiny.base / "rb1" / failed_commits.FILE_NAME))
-    assert chosen == [c3, c2, c1]  # c1 failed once: retried; c0 twice: skipped
-    assert f"`{c1[:8]}` (timeout): did not finish in 25 s" in summary
-    assert f"`{c0[:8]}` (benchmarks): every benchmark failed (runs: night 1, night 2)" in summary
-
-    # a later run where c1 finishes clears it (a re-run by hand, or a backfill)
-    fixed = bench_commits(tiny, tiny.base / "n3", name, [c1])
-    assert fixed.wait(timeout=120) == 0
-    assert store(clone, tiny.base / "n3", plan=plan, suite=tiny.bench,
-                 label="night 3").returncode == 0  # fmt: skip
-    results_branch(tiny.base / "origin.git", tiny.base / "rb2")
-    record = failed_commits.load(tiny.base / "rb2" / failed_commits.FILE_NAME)
-    assert c1 not in record[name] and c0 in record[name]
+    # a store without --ledger (these tasks are no tier's parts, as a bisect's) keeps no ledger
+    assert "ledger.json" not in files and "failed-commits.json" not in files
 
 
 def test_a_signalled_loop_stops_its_benchmark_and_says_so(tiny, monkeypatch) -> None:
-    """A step timeout signals the loop: the commit is marked interrupted (not failed: it is
-    retried) and the benchmark, in a process group of its own, is stopped with it."""
+    """A step timeout signals the loop: the commit is marked interrupted and the benchmark, in
+    a process group of its own, is stopped with it."""
     name = register(tiny, "nightly", monkeypatch)
     pidfile = tiny.base / "bench.pid"
     run = tiny.base / "run"
@@ -353,7 +280,6 @@ def test_a_signalled_loop_stops_its_benchmark_and_says_so(tiny, monkeypatch) -> 
     states = [c["state"] for c in json.loads((run / "status.json").read_text())["commits"]]
     assert states == ["interrupted", "pending"]
     assert not running(int(pidfile.read_text()))
-    assert failed_commits.update({}, json.loads((run / "status.json").read_text()), None, "r") == []
 
 
 def test_concurrent_stores_both_land(tiny, monkeypatch) -> None:
@@ -416,7 +342,7 @@ def test_bad_input_is_one_line(tmp_path) -> None:
                "--run-label", "l", "--plan", str(tmp_path / "plan.json"),
                str(tmp_path / "missing"))  # fmt: skip
     assert proc.returncode == 2 and proc.stderr == f"error: not a directory: {tmp_path}/missing\n"
-    bad = tmp_path / failed_commits.FILE_NAME
+    bad = tmp_path / ledger.FILE_NAME
     bad.write_text('{"m": {"abc": {}}}')
-    with pytest.raises(failed_commits.FailedError, match="full sha"):
-        failed_commits.load(bad)
+    with pytest.raises(ledger.LedgerError, match="full sha"):
+        ledger.load(bad)

@@ -126,6 +126,26 @@ def test_bench_jobs_install_valgrind() -> None:
         assert step["env"]["INSTALL_VALGRIND"] == "${{ vars.BENCH_INSTALL_VALGRIND || 'true' }}"
 
 
+def test_the_store_keeps_the_ledger() -> None:
+    """Every planned part is recorded, also when no artifact arrived at all."""
+    for name in WORKFLOWS:
+        data = load(name)
+        sel = selector(data)
+        _, merge = step_running(data["jobs"]["store"], "tools.ci.store_results")
+        assert "--ledger" in merge["run"] and "exit 0" not in merge["run"]
+        i, plans = step_running(data["jobs"][sel], "tools.ci.plan")
+        assert "--ledger results-branch/ledger.json" in plans["run"]
+        _, checkout = step_running(data["jobs"][sel], "results_branch.sh checkout results-branch")
+        assert data["jobs"][sel]["steps"].index(checkout) < i
+
+
+def test_a_bisects_store_keeps_no_ledger() -> None:
+    """Its probes store values, but never count as the nightly's measurement of a commit."""
+    bisect = yaml.safe_load((ROOT / ".github" / "workflows" / "bisect.yml").read_text())
+    _, merge = step_running(bisect["jobs"]["store"], "tools.ci.store_results")
+    assert "--ledger" not in merge["run"]
+
+
 def test_jobs_that_run_bengal_hold_no_write_access(wf) -> None:
     _, data = wf
     bengal_jobs = [j for j in data["jobs"].values() if RUNS_BENGAL.search(runs(j))]
@@ -189,11 +209,11 @@ def test_deploys_never_publish_an_older_site() -> None:
     assert groups[0] == groups[1] == {"group": "pages-deploy", "cancel-in-progress": False}
 
 
-def test_the_nightly_plans_with_the_failed_commits_and_exposes_a_bisect_hook() -> None:
+def test_the_nightly_plans_from_the_ledger_and_exposes_a_bisect_hook() -> None:
     data = load("nightly")
     select = data["jobs"]["select"]
     _, step = step_running(select, "tools.ci.plan nightly")
-    assert "--failed results-branch/failed-commits.json" in step["run"]
+    assert "--ledger results-branch/ledger.json" in step["run"]
     assert '--summary "$GITHUB_STEP_SUMMARY"' in step["run"]
     assert '--exact-cap "$EXACT_CAP"' in step["run"]
     assert not RUNS_BENGAL.search(runs(select))

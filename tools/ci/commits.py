@@ -1,21 +1,18 @@
-"""Which Bengal commits a CI job benchmarks: range listing, shard files, bounded nightly selection.
+"""Which Bengal commits a CI job benchmarks: range listing, shard files, the nightly's choice.
 
 Why explicit scripts instead of asv's ``--steps``: the backfill workflow must hand each runner of
-a matrix its own ``HASHFILE:`` and the nightly must stay inside one runner's window however many
+a matrix its own ``HASHFILE:`` and the nightly must stay inside its capacity however many
 commits landed, and both choices should be testable without running asv.
 
     python -m tools.ci.commits shard --repo R --range v0.1.0..main --shards 4 --out-dir shards/
-    python -m tools.ci.commits nightly --repo R --results .asv/results --machine M \
-        --branch main --budget 12 --out hashes.txt [--failed failed-commits.json] [--summary F]
 
-Shard files hold one full commit hash per line, oldest first (``asv run HASHFILE:file``); the
-nightly's hash file lists the tip first, so that a deadline cuts the oldest commits, not the
-newest. ``--github-output`` appends ``key=value`` lines to ``$GITHUB_OUTPUT`` for the workflow.
+Shard files hold one full commit hash per line, oldest first (``asv run HASHFILE:file``).
+``--github-output`` appends ``key=value`` lines to ``$GITHUB_OUTPUT`` for the workflow.
 
-The nightly retries a commit recorded in ``--failed`` once (``tools.ci.failed_commits``: one
-failure is usually the runner's or PyPI's) and skips one that failed in two separate runs: a
-commit that can never finish is not picked again every night, where it would block the nights
-for good. Both are listed in ``--summary``. ``tools.ci.plan`` selects each tier this way.
+The nightly (``tools.ci.plan``) picks (commit, part) jobs with ``plan_night`` from what the
+ledger of the results branch (``tools.ci.ledger``) says is still to do: not "the commits newer
+than the newest result file", which lost every commit or part that a lost job, a cap or a
+bisect's stored probe left behind.
 """
 
 from __future__ import annotations
@@ -27,8 +24,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-from tools.ci import failed_commits
 
 
 class CommitsError(Exception):
@@ -78,101 +73,89 @@ def even_sample(commits: list[str], budget: int) -> list[str]:
     return [body[i] for i in picked] + [commits[-1]]
 
 
-def benchmarked_commits(results_dir: Path, machine: str) -> set[str]:
-    """Full hashes of the commits that have a results file for ``machine``."""
-    found: set[str] = set()
-    mdir = results_dir / machine
-    if not mdir.is_dir():
-        return found
-    for path in mdir.glob("*.json"):
-        if path.name == "machine.json":
-            continue
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict) and data.get("commit_hash"):
-            found.add(data["commit_hash"])
-    return found
+def dated(repo: Path, branch: str) -> list[tuple[str, int]]:
+    """The first-parent commits of ``branch`` with their committer dates (epoch s), oldest
+    first: the nightly's candidates and the coverage's days."""
+    rows = git(repo, "log", "--first-parent", "--reverse", "--format=%H %ct", branch).split("\n")
+    out = []
+    for row in rows:
+        if row.strip():
+            sha, when = row.split()
+            out.append((sha, int(when)))
+    return out
 
 
-def new_commits(repo: Path, branch: str, done: set[str]) -> list[str]:
-    """Like asv's ``NEW``: the branch's commits after the newest one already benchmarked."""
-    history = list_commits(repo, branch)
-    for i in range(len(history) - 1, -1, -1):
-        if history[i] in done:
-            return history[i + 1 :]
-    return history
+def recent(history: list[tuple[str, int]], window_days: float, now: float) -> list[str]:
+    """The commits committed within ``window_days`` before ``now``, oldest first; always the tip
+    (a quiet branch is still measured at its newest state)."""
+    if window_days < 0:
+        raise CommitsError(f"--window-days must be >= 0, got {window_days:g}")
+    if not history:
+        return []
+    cutoff = now - window_days * 86400
+    picked = [sha for sha, when in history if when >= cutoff]
+    tip = history[-1][0]
+    return picked if tip in picked else [*picked, tip]
 
 
 @dataclass
-class Selection:
-    """One tier's choice for one night: ``chosen`` newest first (the tip runs first)."""
+class Night:
+    """One tier's jobs for one night: (commit, part) in the order they run."""
 
-    fresh: list[str]  # new commits (after the newest with results), oldest first
-    chosen: list[str]
-    skipped: dict[str, dict]  # failed in two runs: not chosen
-    retried: dict[str, dict]  # failed once, no results yet: candidates again
+    jobs: list[tuple[str, str]]
+    gaps: list[str]  # to-do commits up to the newest one the ledger knows, oldest first
+    new: list[str]  # to-do commits after it, oldest first
+    left: int  # to-do parts this tier means to measure that wait for a later night
 
 
-def select(
-    repo: Path,
-    branch: str,
-    done: set[str],
-    record: dict[str, dict],
+def plan_night(
+    candidates: list[str],
+    todo: dict[str, list[str]],
+    seen: set[str],
     cap: int,
+    n_parts: int,
     *,
     sample: bool = False,
-) -> Selection:
-    """The commits one tier runs tonight, at most ``cap``.
+) -> Night:
+    """The (commit, part) jobs of one tier tonight: at most ``cap`` commits' worth of parts.
 
-    Candidates are the new commits and the commits that failed once (wherever they are: a newer
-    commit's results must not end their retry), minus those that failed in two runs. ``sample``
-    False takes the newest ``cap`` (the exact tier: every commit, newest first); True an even
-    sample with the tip (the scale tier).
+    ``candidates`` oldest first; ``todo`` their parts neither stored nor finally failed;
+    ``seen`` the commits the ledger has any entry for. The tip's to-do parts come first, then
+    the gaps, oldest first, part by part (a commit that lacks one part costs one job), then new
+    commits: the newest first, or (``sample``, the scale tier) an even sample with the tip. A
+    sampling tier's gaps are only the commits it planned before: the others were never meant.
     """
-    if cap < 1:
-        raise CommitsError(f"the cap must be >= 1, got {cap}")
-    twice = failed_commits.skipped(record)
-    once = failed_commits.retried(record)
-    done = done - set(record)  # a result file of a failed commit holds no result
-    history = list_commits(repo, branch)
-    fresh = new_commits(repo, branch, done)
-    position = {c: i for i, c in enumerate(history)}
-    candidates = {c for c in fresh if c not in twice}
-    candidates |= {c for c in once if c in position and c not in done}
-    ordered = sorted(candidates, key=position.__getitem__)  # oldest first
-    chosen = even_sample(ordered, cap) if sample else ordered[-cap:]
-    return Selection(
-        fresh=fresh,
-        chosen=list(reversed(chosen)),
-        skipped={c: twice[c] for c in fresh if c in twice},
-        retried={c: once[c] for c in ordered if c in once},
-    )
-
-
-def selection_summary(title: str, machine: str, sel: Selection) -> str:
-    """Markdown for ``$GITHUB_STEP_SUMMARY``: what was chosen, retried and skipped, and why."""
-    lines = [
-        f"### {title} on `{machine}`",
-        "",
-        f"{len(sel.fresh)} new commit(s); benchmarking {len(sel.chosen)}, tip first: "
-        + (", ".join(f"`{c[:8]}`" for c in sel.chosen) or "none"),
-        "",
+    if cap < 0:
+        raise CommitsError(f"the cap must be >= 0, got {cap}")
+    newest_seen = max((i for i, c in enumerate(candidates) if c in seen), default=-1)
+    gaps = [
+        c
+        for i, c in enumerate(candidates)
+        if i <= newest_seen and todo.get(c) and (c in seen or not sample)
     ]
-    for label, entries in (
-        ("Retried, failed once before", sel.retried),
-        ("Skipped, failed in two runs", sel.skipped),
-    ):
-        if entries:
-            lines += [f"{label} ({len(entries)}):", ""]
-            lines += [
-                f"- `{c[:8]}` ({e.get('kind', 'failed')}): {e.get('reason', '?')} "
-                f"(runs: {', '.join(failed_commits.runs_of(e))})"
-                for c, e in entries.items()
-            ]
-            lines.append("")
-    return "\n".join(lines) + "\n"
+    new = [c for i, c in enumerate(candidates) if i > newest_seen and todo.get(c)]
+    jobs: list[tuple[str, str]] = []
+    room = cap * n_parts
+    tip = candidates[-1] if candidates else ""
+    if cap and todo.get(tip):
+        jobs += [(tip, p) for p in todo[tip]]
+    for commit in gaps:
+        if commit != tip:
+            jobs += [(commit, p) for p in todo[commit]][: max(room - len(jobs), 0)]
+    later = [c for c in new if c != tip]
+    slots = (room - len(jobs)) // max(n_parts, 1)
+    if sample and later:
+        # even_sample keeps the newest it is given: with the tip (planned above) among them,
+        # the others are spread from the oldest new commit on
+        if slots < 1:
+            later = []
+        else:
+            later = even_sample(new, slots + 1)[:-1] if tip in new else even_sample(later, slots)
+    for commit in reversed(later):
+        jobs += [(commit, p) for p in todo[commit]][: max(room - len(jobs), 0)]
+    meant = gaps + (new if not sample else [c for c in new if c == tip])
+    left = {(c, p) for c in meant for p in todo[c]} - set(jobs)
+    return Night(jobs=jobs, gaps=gaps, new=new, left=len(left))
 
 
 def write_hashes(path: Path, commits: list[str]) -> None:
@@ -201,22 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shards", type=int, required=True)
     p.add_argument("--out-dir", type=Path, required=True)
     p.add_argument("--github-output", action="store_true")
-    p = sub.add_parser("nightly", help="NEW commits and retries, newest first, at most --budget")
-    p.add_argument("--repo", type=Path, required=True)
-    p.add_argument("--results", type=Path, required=True, help="asv results dir")
-    p.add_argument("--machine", required=True)
-    p.add_argument("--branch", default="main")
-    p.add_argument("--budget", type=int, required=True)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--failed", type=Path, help="failed-commits.json of the results branch")
-    p.add_argument("--sample", action="store_true", help="an even sample with the tip")
-    p.add_argument("--summary", type=Path, help="append the selection (markdown) here")
-    p.add_argument("--github-output", action="store_true")
     args = parser.parse_args(argv)
     try:
         if args.cmd == "list":
             print("\n".join(list_commits(args.repo, args.spec)))
-        elif args.cmd == "shard":
+        else:
             commits = list_commits(args.repo, args.spec)
             if not commits:
                 raise CommitsError(f"range {args.spec} has no commits")
@@ -227,24 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.github_output:
                 matrix = json.dumps(list(range(len(shards))))
                 github_output({"count": str(len(commits)), "shards": matrix})
-        else:
-            done = benchmarked_commits(args.results, args.machine)
-            record = failed_commits.load(args.failed) if args.failed else {}
-            failed = failed_commits.for_machine(record, args.machine)
-            sel = select(args.repo, args.branch, done, failed, args.budget, sample=args.sample)
-            write_hashes(args.out, sel.chosen)
-            print(
-                f"{len(sel.fresh)} new commit(s); benchmarking {len(sel.chosen)} "
-                f"(budget {args.budget})"
-            )
-            for c, e in sel.skipped.items():
-                print(f"skipped {c[:8]}: failed in two runs ({e.get('reason', '?')})")
-            if args.summary:
-                with args.summary.open("a") as fh:
-                    fh.write(selection_summary("Nightly selection", args.machine, sel))
-            if args.github_output:
-                github_output({"new": str(len(sel.fresh)), "count": str(len(sel.chosen))})
-    except (CommitsError, failed_commits.FailedError) as exc:
+    except CommitsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

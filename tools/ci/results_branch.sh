@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The `results` branch holds asv's results (results/) and the commits that failed or timed out
-# (failed-commits.json, tools.ci.failed_commits); never main. Run from a clone of this repository.
+# The `results` branch holds asv's results (results/) and the ledger of what the nightly and the
+# backfill measured (ledger.json, tools.ci.ledger); never main. Run from a clone of this repository.
 #   tools/ci/results_branch.sh checkout DIR [BRANCH]      # DIR = a fresh worktree of origin's BRANCH
 #                                                         # (an orphan branch when origin has none)
 #   tools/ci/results_branch.sh push DIR MESSAGE [BRANCH]  # commit and push; exit 3 when origin
@@ -37,7 +37,7 @@ case "$cmd" in
       git worktree add --quiet --detach "$dir"
       git -C "$dir" checkout --quiet --orphan "$branch"
       git -C "$dir" rm -rfq --ignore-unmatch .
-      printf '# Benchmark results\n\nasv results of bengal-benchmarks (results/, one folder per machine and profile) and\nthe commits that failed or timed out (failed-commits.json). Written by CI; never merged into main.\n' \
+      printf '# Benchmark results\n\nasv results of bengal-benchmarks (results/, one folder per machine and profile) and\nthe ledger of what was measured (ledger.json). Written by CI; never merged into main.\n' \
         > "$dir/README.md"
     fi
     mkdir -p "$dir/results"
@@ -46,7 +46,7 @@ case "$cmd" in
     msg=${3:?missing MESSAGE}
     branch=${4:-results}
     git -C "$dir" add -A -- results
-    for f in failed-commits.json README.md; do
+    for f in ledger.json README.md; do
       if [ -e "$dir/$f" ]; then git -C "$dir" add -- "$f"; fi
     done
     if git -C "$dir" diff --cached --quiet; then

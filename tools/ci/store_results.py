@@ -1,4 +1,4 @@
-"""Put the results of benchmark runs on the results branch: merge, record failures, push, retry.
+"""Put the results of benchmark runs on the results branch: merge, keep the ledger, push, retry.
 
 Why: the jobs that run Bengal hold no write token, so they upload their run directory (asv's
 ``results/`` and ``tools.ci.bench_commits``' ``status.json``) as an artifact, even when they failed
@@ -8,19 +8,22 @@ there first is redone on the new tip (check out, merge, push), a bounded number 
 of queueing in a concurrency group, where a later run would cancel a pending one and lose it.
 
     python -m tools.ci.store_results --worktree results-branch --message "nightly (run 42)" \\
-        --run-label "nightly 42" --plan plan.json [--suite benchmarks] [--branch results] \\
-        [--summary FILE] [--github-output] RUN_DIR...
+        --run-label "nightly 42" --plan plan.json [--ledger] [--suite benchmarks] \\
+        [--branch results] [--summary FILE] [--github-output] [RUN_DIR...]
 
 Each RUN_DIR may hold ``results/`` (merged with ``tools.ci.merge_results``: profiles never mix)
 and ``status.json``; both may be missing (a run killed before asv saved anything). Only what the
 plan selected is taken (``tools.ci.trusted_results``): a RUN_DIR named like one of the plan's
 artifacts may hold only that task's commit and machine; every refusal is one line of the summary.
+With ``--ledger`` (the nightly's and the backfill's store) each planned part is recorded in
+``ledger.json`` (``tools.ci.ledger``): stored, or one failed try, also when its RUN_DIR is missing
+(the artifact was lost). A bisect's store gives no ``--ledger``: its probes are never the
+nightly's measurement.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -32,8 +35,8 @@ from pathlib import Path
 from tools.ci import (
     comment_body,
     commits,
-    failed_commits,
     github_output,
+    ledger,
     merge_results,
     plan,
     trusted_results,
@@ -79,41 +82,39 @@ def trust(
     return out, lines
 
 
-def apply_runs(worktree: Path, runs: list[Path], label: str) -> list[str]:
-    """Merge every (trusted) run into the checked-out branch and update failed-commits.json."""
+def apply_runs(
+    worktree: Path, runs: list[Path], label: str, tasks: list[dict[str, object]] | None = None
+) -> list[str]:
+    """Merge every (trusted) run into the checked-out branch; with the plan's ``tasks`` (a
+    nightly or a backfill, never a bisect) record each planned part in ledger.json."""
     trees = [r / "results" for r in runs if (r / "results" / "benchmarks.json").exists()]
     lines = []
     if trees:
         counts = merge_results.merge_trees(worktree / "results", trees)
         lines += [f"merged {n} result file(s) from {t}" for t, n in zip(trees, counts, strict=True)]
-    record = worktree / failed_commits.FILE_NAME
-    failed = failed_commits.load(record)
-    judged = []
-    for run in runs:
-        status_path = run / "status.json"
-        if not status_path.exists():
-            lines.append(f"{run}: no status.json (the run stopped before its first commit)")
-            continue
-        try:
-            status = json.loads(status_path.read_text())
-        except ValueError as exc:
-            raise StoreError(f"{status_path}: not readable JSON ({exc})") from exc
-        results = run / "results"
-        judged.append((status, results if results.is_dir() else None))
-    lines += failed_commits.update_runs(failed, judged, label)
-    if failed or record.exists():
-        failed_commits.save(record, failed)
+    if tasks:
+        path = worktree / ledger.FILE_NAME
+        book = ledger.load(path)
+        lines += ledger.record(book, tasks, {r.name: r for r in runs}, label)
+        if book or path.exists():
+            ledger.save(path, book)
     return lines
 
 
 def store(
-    worktree: Path, runs: list[Path], message: str, label: str, branch: str, attempts: int
+    worktree: Path,
+    runs: list[Path],
+    message: str,
+    label: str,
+    branch: str,
+    attempts: int,
+    tasks: list[dict[str, object]] | None = None,
 ) -> tuple[str, list[str]]:
     """Check out, apply, push; again on a rejected push. Returns (branch head or "", lines)."""
     for attempt in range(1, attempts + 1):
         if branch_script("checkout", str(worktree), branch) != 0:
             raise StoreError(f"could not check out the {branch} branch")
-        lines = apply_runs(worktree, runs, label)
+        lines = apply_runs(worktree, runs, label, tasks)
         rc = branch_script("push", str(worktree), message, branch)
         if rc == 0:
             head = subprocess.run(
@@ -134,15 +135,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worktree", type=Path, required=True, help="where to check it out")
     parser.add_argument("--branch", default="results")
     parser.add_argument("--message", required=True, help="commit message")
-    parser.add_argument("--run-label", required=True, help="names the run in failed-commits.json")
+    parser.add_argument("--run-label", required=True, help="names the run in ledger.json")
     parser.add_argument("--attempts", type=int, default=5)
     parser.add_argument("--plan", type=Path, required=True, help="the select job's plan.json")
     parser.add_argument(
         "--suite", type=Path, default=ROOT / "benchmarks", help="benchmark names allowed"
     )
+    parser.add_argument(
+        "--ledger",
+        action="store_true",
+        help="record each planned part in ledger.json (the nightly and the backfill, never a "
+        "bisect); a planned artifact missing from RUN_DIR... is a lost try",
+    )
     parser.add_argument("--summary", type=Path, help="append a markdown section here")
     parser.add_argument("--github-output", action="store_true", help="sha=<branch head>")
-    parser.add_argument("runs", type=Path, nargs="+", help="run directories (artifacts)")
+    parser.add_argument(
+        "runs", type=Path, nargs="*", help="run directories, each named by its artifact"
+    )
     args = parser.parse_args(argv)
     try:
         if args.github_output and not os.environ.get("GITHUB_OUTPUT"):
@@ -156,13 +165,19 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="trusted-") as scratch:
             runs, refused = trust(args.runs, Path(scratch), tasks, args.suite)
             head, lines = store(
-                args.worktree, runs, args.message, args.run_label, args.branch, args.attempts
+                args.worktree,
+                runs,
+                args.message,
+                args.run_label,
+                args.branch,
+                args.attempts,
+                tasks if args.ledger else None,
             )
         lines = refused + lines
     except (
         StoreError,
         merge_results.MergeError,
-        failed_commits.FailedError,
+        ledger.LedgerError,
         commits.CommitsError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
