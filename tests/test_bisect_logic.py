@@ -193,3 +193,89 @@ def test_render_refuses_tampered_answers(repo: Path, tmp_path: Path, tamper, cap
     )
     assert rc == 2 and "tools.bisect.render: error:" in capsys.readouterr().err
     assert not (tmp_path / "a.md").exists()
+
+
+# --- probes merge per parameter (tools.ci.merge_results), on files asv itself writes ----------
+
+BUILDS_BENCH = "bench_instructions.BuildInstructions.track_build_instructions"
+STARTUP_BENCH = "bench_instructions.StartupInstructions.track_startup_instructions"
+BUILDS = ("full", "noop", "one_page")
+NAN = float("nan")
+
+
+def _asv_file(
+    tmp: Path, name: str, rows: dict[str, list], params=(("nested-2",), BUILDS), version="1"
+) -> dict:
+    """The JSON asv writes for one commit, with ``rows``: benchmark → value per combination
+    (None failed, NaN n/a); each value is recorded from two samples, so stats columns exist."""
+    from asv.results import Results
+    from asv.runner import BenchmarkResult
+
+    r = Results({"machine": "m", "python": "3.14"}, {}, "a" * 40, 1, "3.14", "py3.14", {})
+    for bench, values in rows.items():
+        p = [list(x) for x in params] if bench == BUILDS_BENCH else []
+        samples = [None if _na(v) else [v, v + 2] for v in values]
+        numbers = [None if _na(v) else 1 for v in values]
+        info = {"name": bench, "params": p, "version": version, "type": "track"}
+        r.add_result(
+            info, BenchmarkResult(values, samples, numbers, 0, "", None), record_samples=True
+        )
+    r.save(str(tmp / name))
+    (path,) = (tmp / name / "m").glob("*.json")
+    return json.loads(path.read_text())
+
+
+def _na(v) -> bool:
+    return v is None or v != v
+
+
+def _values(tmp: Path, data: dict, bench: str) -> tuple[list, list]:
+    """What asv's own loader reads back from ``data``: results and first-quartile stats."""
+    from asv.results import Results
+
+    path = tmp / "merged" / "m" / "x.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+    r = Results.load(str(path))
+    params = r.get_result_params(bench)
+    stats = r.get_result_stats(bench, params)
+    return r.get_result_value(bench, params), [s and s["q_25"] for s in stats]
+
+
+def test_a_probe_of_one_build_keeps_the_other_builds_stored_values(tmp_path: Path) -> None:
+    from tools.ci.merge_results import merge_result_file
+
+    nightly = _asv_file(tmp_path, "nightly", {BUILDS_BENCH: [1e9, 2e9, 3e9], STARTUP_BENCH: [5e8]})
+    probe = _asv_file(tmp_path, "probe", {BUILDS_BENCH: [1.1e9, NAN, NAN]})
+    merged = merge_result_file(nightly, probe)
+    values, q25 = _values(tmp_path, merged, BUILDS_BENCH)
+    assert values == [1.1e9 + 1, 2e9 + 1, 3e9 + 1]  # asv's median of the two samples
+    assert q25 == [1.1e9, 2e9, 3e9]  # stats follow their combination (q25: the lower sample)
+    assert merged["results"][STARTUP_BENCH] == nightly["results"][STARTUP_BENCH]
+    # and the other way round: the nightly after the probe takes every build of its own
+    values, _ = _values(tmp_path, merge_result_file(probe, nightly), BUILDS_BENCH)
+    assert values == [1e9 + 1, 2e9 + 1, 3e9 + 1]
+
+
+def test_measured_beats_failed_beats_not_measured_the_later_run_on_a_tie(tmp_path: Path) -> None:
+    from tools.ci.merge_results import merge_result_file
+
+    old = _asv_file(tmp_path, "old", {BUILDS_BENCH: [1e9, NAN, None]})
+    new = _asv_file(tmp_path, "new", {BUILDS_BENCH: [None, 2e9, NAN]})
+    values, _ = _values(tmp_path, merge_result_file(old, new), BUILDS_BENCH)
+    assert values == [1e9 + 1, 2e9 + 1, None]
+    all_failed = _asv_file(tmp_path, "failed", {BUILDS_BENCH: [None, None, None]})
+    assert all_failed["results"][BUILDS_BENCH][0] is None  # asv's shape: one None for all
+    values, _ = _values(tmp_path, merge_result_file(new, all_failed), BUILDS_BENCH)
+    assert values == [None, 2e9 + 1, None]
+
+
+@pytest.mark.parametrize("change", ["params", "version"])
+def test_other_params_or_version_replace_the_whole_entry(tmp_path: Path, change: str) -> None:
+    from tools.ci.merge_results import merge_result_file
+
+    old = _asv_file(tmp_path, "old", {BUILDS_BENCH: [1e9, 2e9, 3e9]})
+    kw = {"params": (("nested-50",), BUILDS)} if change == "params" else {"version": "2"}
+    new = _asv_file(tmp_path, "new", {BUILDS_BENCH: [1.1e9, NAN, NAN]}, **kw)
+    merged = merge_result_file(old, new)
+    assert merged["results"][BUILDS_BENCH] == new["results"][BUILDS_BENCH]
