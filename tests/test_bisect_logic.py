@@ -16,7 +16,7 @@ from tools.bisect.answer import Answer
 from tools.bisect.commits import RangeError, first_parent_range
 from tools.bisect.probe import Probe
 from tools.bisect.requests import requests, target_of
-from tools.bisect.search import Skipped, bisect
+from tools.bisect.search import Quiet, Skipped, bisect, hiding, may_hide_pair
 from tools.ci.new_regressions import Jump
 
 
@@ -29,7 +29,7 @@ def series(n: int, steps: dict[int, float], base: float = 1e9) -> list[float]:
     return out
 
 
-def run(values: list[float], probeable=None, broken=(), threshold=0.01):
+def run(values: list[float], probeable=None, broken=(), threshold=0.01, thorough=0):
     probeable = probeable or [True] * len(values)
     asked: list[int] = []
 
@@ -39,7 +39,7 @@ def run(values: list[float], probeable=None, broken=(), threshold=0.01):
             raise Skipped(f"commit {i} does not build")
         return values[i]
 
-    return bisect(probeable, measure, threshold), asked
+    return bisect(probeable, measure, threshold, thorough), asked
 
 
 @pytest.mark.parametrize("culprit", range(1, 17))
@@ -79,6 +79,49 @@ def test_a_skipped_commit_away_from_the_step_costs_one_probe_only() -> None:
 def test_improvements_are_steps_too_and_stay_apart_from_regressions() -> None:
     outcome, _ = run(series(20, {5: -0.03, 14: 0.05}))
     assert [(s.suspects, s.relative < 0) for s in outcome.steps] == [((5,), True), ((14,), False)]
+
+
+@pytest.mark.parametrize(
+    ("probeable", "values", "hides"),
+    [
+        ([True, True, True], {0: 1.0, 2: 1.0}, True),  # up at 1, down at 2
+        ([True, True, False], {0: 1.0, 2: 1.0}, False),  # the end changes nothing: no 2nd step
+        ([True, True, False, True], {0: 1.0, 3: 1.0}, True),
+        ([True, False, True, False], {0: 1.0, 3: 1.0}, False),  # one change only
+        ([True, True, True, True], {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0}, False),  # all probed
+        ([True, True], {0: 1.0, 1: 1.0}, False),  # neighbours
+    ],
+)
+def test_which_quiet_sub_range_may_hide_an_opposite_pair(probeable, values, hides) -> None:
+    q = Quiet(min(values), max(values), 1.0, 1.0)
+    assert may_hide_pair(q, probeable, values) is hides
+
+
+def test_an_opposite_pair_is_invisible_until_thorough_probes_inside() -> None:
+    values = series(17, {5: 0.02, 12: -1 + 1 / 1.02})  # +2% at 5, back to the start at 12
+    outcome, asked = run(values)
+    assert outcome.steps == [] and asked == [0, 16]
+    probeable = [True] * 17
+    assert [(q.before, q.after) for q in hiding(outcome, probeable)] == [(0, 16)]
+    outcome, _ = run(values, thorough=1)
+    assert [s.suspects for s in outcome.steps] == [(5,), (12,)]
+    assert [round(s.relative, 4) for s in outcome.steps] == [0.02, -0.0196]
+
+
+def test_thorough_spends_at_most_its_budget_on_the_longest_quiet_sub_ranges() -> None:
+    values = [1e9] * 65
+    outcome, asked = run(values, thorough=3)
+    assert asked == [0, 64, 32, 16, 48]  # the middle, then the middles of both halves
+    assert [(q.before, q.after) for q in outcome.quiet] == [(0, 16), (16, 32), (32, 48), (48, 64)]
+    assert len(hiding(outcome, [True] * 65)) == 4  # still unprobed changes in each
+    outcome, asked = run(values[:6], thorough=100)  # enough budget: every change is probed
+    assert sorted(asked) == list(range(6)) and hiding(outcome, [True] * 6) == []
+
+
+def test_thorough_skips_what_cannot_build_and_counts_it() -> None:
+    outcome, asked = run([1e9] * 9, broken={4}, thorough=2)
+    assert outcome.skipped == {4: "commit 4 does not build"} and asked == [0, 8, 4, 5]
+    assert not outcome.steps
 
 
 def _git(repo: Path, *args: str) -> str:
