@@ -78,7 +78,7 @@ class Bisects:
             kill_tree(proc, grace=10.0)
             raise
         assert proc.returncode == 0, stderr[-4000:]
-        answer = json.loads((out / "answer.json").read_text())
+        (answer,) = json.loads((out / "answer.json").read_text())["answers"]
         answer["markdown"] = (out / "answer.md").read_text()
         return answer
 

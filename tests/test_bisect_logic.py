@@ -205,7 +205,7 @@ def _answer(repo: Path) -> dict:
 def test_render_rebuilds_the_answer_and_drops_what_is_not_data(repo: Path, tmp_path: Path) -> None:
     data = _answer(repo)
     data["skipped"] = {}
-    (tmp_path / "a.json").write_text(json.dumps(data))
+    (tmp_path / "a.json").write_text(json.dumps({"answers": [data]}))
     assert (
         render.main(
             [str(tmp_path / "a.json"), "--repo", str(repo), "--out", str(tmp_path / "a.md")]
@@ -230,7 +230,7 @@ def test_render_rebuilds_the_answer_and_drops_what_is_not_data(repo: Path, tmp_p
 def test_render_refuses_tampered_answers(repo: Path, tmp_path: Path, tamper, capsys) -> None:
     data = _answer(repo)
     tamper(data)
-    (tmp_path / "a.json").write_text(json.dumps(data))
+    (tmp_path / "a.json").write_text(json.dumps({"answers": [data]}))
     rc = render.main(
         [str(tmp_path / "a.json"), "--repo", str(repo), "--out", str(tmp_path / "a.md")]
     )
@@ -322,3 +322,157 @@ def test_other_params_or_version_replace_the_whole_entry(tmp_path: Path, change:
     new = _asv_file(tmp_path, "new", {BUILDS_BENCH: [1.1e9, NAN, NAN]}, **kw)
     merged = merge_result_file(old, new)
     assert merged["results"][BUILDS_BENCH] == new["results"][BUILDS_BENCH]
+
+
+# --- one bisect for several benchmarks: the CLI with asv replaced by a table of values --------
+
+
+@pytest.fixture()
+def fake_asv(repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Each benchmark's value per commit of ``main~4..main``; the ends are stored (the nightly
+    measured them), any other commit gets every value by one fake asv run, counted in "runs"."""
+    from tools.bisect import probe
+
+    shas = [c.sha for c in first_parent_range(repo, "main~4", "main")]
+    state = {
+        "values": {
+            "full": [1e9, 1e9, 1.02e9, 1.02e9, 1.02e9],  # step at 2 (code)
+            "noop": [5e8, 5e8, 5e8, 5e8, 5.5e8],  # step at 4 (dependencies)
+        },
+        "measured": {shas[0], shas[-1]},
+        "runs": [],
+        "env": [],
+        "shas": shas,
+    }
+
+    def stored(self, sha: str, target) -> float | None:
+        if sha not in state["measured"]:
+            return None
+        return state["values"][target.name][shas.index(sha)]
+
+    def run(self, sha: str, label: str) -> probe.Run:
+        state["runs"].append(sha)
+        state["env"].append((self.probe_env, self.bench_regex))
+        state["measured"].add(sha)
+        self.runs[sha] = probe.Run(60.0, "", Path("log"))
+        return self.runs[sha]
+
+    monkeypatch.setattr(probe.Prober, "stored", stored)
+    monkeypatch.setattr(probe.Prober, "_run", run)
+    return state
+
+
+def _bisect(repo: Path, out: Path, *extra: str) -> int:
+    from tools.bisect import cli
+
+    return cli.main(
+        ["--repo", str(repo), "--good", "main~4", "--bad", "main", "--profile", "smoke",
+         "--results-dir", str(out / "results"), "--out", str(out), "--no-call-diff", *extra]
+    )  # fmt: skip
+
+
+def test_several_benchmarks_of_one_range_are_one_bisect(
+    repo: Path, tmp_path: Path, fake_asv: dict
+) -> None:
+    assert _bisect(repo, tmp_path, "--benchmark", "full,noop") == 0
+    shas = fake_asv["shas"]
+    assert fake_asv["runs"] == [shas[3], shas[2]]  # full's search; noop's reuses both runs
+    probe_env, regex = fake_asv["env"][0]
+    assert probe_env == "full,noop"  # one asv run takes both numbers from the same builds
+    assert regex == r"^(bench_instructions\.BuildInstructions\.track_build_instructions)(\(|$)"
+    data = json.loads((tmp_path / "answer.json").read_text())
+    full, noop = data["answers"]
+    assert (full["target"], noop["target"]) == ("full", "noop")
+    assert [s["culprit"] for s in full["steps"]] == [shas[2]]
+    assert [s["culprit"] for s in noop["steps"]] == [shas[4]]
+    assert data["asv_runs"] == 2 and data["probe_seconds"] == 120.0
+    assert full["asv_runs"] == 2 and noop["asv_runs"] == 0
+    text = (tmp_path / "answer.md").read_text()
+    assert text.startswith(f"One bisect of `{shas[0][:8]}` → `{shas[4][:8]}` for `full`, `noop`")
+    assert text.count("## Bisect of `") == 2
+    # the answer a notify job posts: re-rendered, for exactly the benchmarks asked
+    md = tmp_path / "posted.md"
+    argv = [str(tmp_path / "answer.json"), "--repo", str(repo), "--out", str(md)]
+    assert render.main([*argv, "--benchmark", "full,noop"]) == 0
+    assert md.read_text() == text
+    assert render.main([*argv, "--benchmark", "full"]) == 2  # an answer nobody asked for
+
+
+def test_a_run_that_gives_no_value_is_not_repeated_for_the_next_benchmark(
+    repo: Path, tmp_path: Path, fake_asv: dict
+) -> None:
+    shas = fake_asv["shas"]
+    fake_asv["values"]["one_page"] = fake_asv["values"]["noop"]
+    fake_asv["values"]["full"] = [1e9, 1e9, 1e9, 1e9, 1.02e9]
+    stored = fake_asv["measured"]
+    fake_asv["measured"] = _NotAfterRun(stored, shas[3])  # commit 3's run records nothing
+    assert _bisect(repo, tmp_path, "--benchmark", "full,one_page") == 0
+    assert fake_asv["runs"] == [shas[3], shas[2]]
+    full, one_page = json.loads((tmp_path / "answer.json").read_text())["answers"]
+    assert set(full["skipped"]) == set(one_page["skipped"]) == {shas[3]}
+    assert [s["culprit"] for s in one_page["steps"]] == [None]  # 3 or 4: 3 could not be measured
+    assert [x["sha"] for x in one_page["steps"][0]["suspects"]] == shas[3:]
+
+
+class _NotAfterRun(set):
+    """The measured commits, except one whose run stores nothing (it failed)."""
+
+    def __init__(self, items, failing: str) -> None:
+        super().__init__(items)
+        self.failing = failing
+
+    def add(self, sha: str) -> None:
+        if sha != self.failing:
+            super().add(sha)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda d: d["answers"].append(d["answers"][0]),  # one benchmark twice
+        lambda d: d["answers"].clear(),  # no answer
+        lambda d: d.update(answers={"full": 1}),  # not a list
+    ],
+    ids=["twice", "none", "not-a-list"],
+)
+def test_render_refuses_a_forged_list_of_answers(repo: Path, tmp_path: Path, tamper) -> None:
+    data = {"answers": [_answer(repo)]}
+    tamper(data)
+    (tmp_path / "a.json").write_text(json.dumps(data))
+    argv = [str(tmp_path / "a.json"), "--repo", str(repo), "--out", str(tmp_path / "a.md")]
+    assert render.main(argv) == 2 and not (tmp_path / "a.md").exists()
+
+
+def test_a_probe_takes_the_set_of_numbers_its_bisect_needs() -> None:
+    from benchmarks.bench_instructions import probed_builds
+
+    assert probed_builds("full,noop,one_page") == (["full", "noop", "one_page"], False)
+    assert probed_builds("noop,startup") == (["full", "noop"], True)  # noop needs the full build
+    assert probed_builds("startup") == ([], True)
+    assert probed_builds("") == (["full", "noop", "one_page"], True)  # the nightly: everything
+    with pytest.raises(ValueError, match="x not one of"):
+        probed_builds("full,x")
+
+
+def test_the_answer_names_quiet_sub_ranges_that_could_hide_a_pair(repo: Path, tmp_path) -> None:
+    commits = first_parent_range(repo, "main~4", "main")  # probe-able: -, no, yes, yes, yes
+    values = [1e9, 1e9, 1.02e9, 1e9, 1e9]  # up at 2, down at 3: the ends agree
+    outcome, asked = run(values, [c.probeable for c in commits])
+    assert asked == [0, 4] and not outcome.steps
+    probes = [Probe(commits[i].sha, values[i], "", 60.0, False) for i in (0, 4)]
+    answer = Answer(
+        "bench_instructions.BuildInstructions.track_build_instructions('nested-2', 'full')",
+        "full", "smoke", "local-smoke", 0.01, False, commits, outcome, probes,
+    )  # fmt: skip
+    (quiet,) = answer.to_json()["quiet"]
+    assert quiet["unprobed_changes"] == 2 and quiet["may_hide_pair"] is True
+    line = f"`{commits[0].short}`..`{commits[4].short}` (2 unprobed change(s))"
+    assert line in answer.markdown() and "`--thorough N`" in answer.markdown()
+    (tmp_path / "a.json").write_text(json.dumps({"answers": [answer.to_json()]}))
+    out = tmp_path / "a.md"
+    assert render.main([str(tmp_path / "a.json"), "--repo", str(repo), "--out", str(out)]) == 0
+    assert line in out.read_text()
+    outcome, _ = run(values, [c.probeable for c in commits], thorough=4)
+    assert [s.suspects for s in outcome.steps] == [(2,), (3,)]
+    answer.outcome = outcome
+    assert "No quiet sub-range holds an unprobed change" in answer.markdown()
