@@ -476,3 +476,48 @@ def test_the_answer_names_quiet_sub_ranges_that_could_hide_a_pair(repo: Path, tm
     assert [s.suspects for s in outcome.steps] == [(2,), (3,)]
     answer.outcome = outcome
     assert "No quiet sub-range holds an unprobed change" in answer.markdown()
+
+
+def test_requests_of_one_range_and_tier_are_one_bisect_of_every_benchmark() -> None:
+    build = "bench_instructions.BuildInstructions.track_build_instructions('nested-50', '{}')"
+    exact = "graphs/machine-gha-ubuntu-x64-exact/python-3.14/x.json"
+    scale = "graphs/machine-gha-ubuntu-x64-nightly/python-3.14/x.json"  # the scale tier
+    good, bad, later = "a" * 40, "b" * 40, "c" * 40
+    jumps = [
+        Jump(build.format("one_page"), exact, bad, good, 1.0, 1.1),
+        Jump(build.format("full"), exact, bad, good, 1.0, 1.1),
+        Jump(build.format("noop"), exact, bad, good, 1.0, 1.1),
+        Jump(build.format("full"), exact.replace("3.14", "3.14t"), bad, good, 1.0, 1.1),
+        Jump(build.format("full"), scale, bad, good, 1.0, 1.1),  # another tier: its own bisect
+        Jump(build.format("noop"), exact, later, bad, 1.0, 1.1),  # another range
+    ]
+    assert requests(jumps, 3) == [
+        (good, bad, "full,noop,one_page", "exact"),
+        (good, bad, "full", "scale"),
+        (bad, later, "noop", "exact"),
+    ]
+    assert requests(jumps, 1) == [(good, bad, "full,noop,one_page", "exact")]  # --max: ranges
+
+
+def test_requests_cli_writes_the_file_and_a_job_output(tmp_path: Path, monkeypatch) -> None:
+    from tools.bisect import requests as cli
+
+    build = "bench_instructions.BuildInstructions.track_build_instructions('nested-50', '{}')"
+    graph = "graphs/machine-gha-ubuntu-x64-exact/python-3.14/x.json"
+    site = tmp_path / "new"
+    site.mkdir()
+    (site / "index.json").write_text(
+        json.dumps({"revision_to_hash": {"1": "a" * 40, "2": "b" * 40}})
+    )
+    entries = [[build.format(b), graph, None, 0, 1.1, 1.0, [[1, 2, 1.0, 1.1]]] for b in BUILDS]
+    (site / "regressions.json").write_text(json.dumps({"regressions": entries}))
+    output = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    argv = [str(tmp_path / "old"), str(site), "--out", str(tmp_path / "b.txt"), "--github-output"]
+    assert cli.main(argv) == 0
+    line = f"{'a' * 40} {'b' * 40} full,noop,one_page exact\n"
+    assert (tmp_path / "b.txt").read_text() == line
+    key, value = output.read_text().rstrip("\n").split("=", 1)
+    assert key == "bisects" and json.loads(value) == [
+        {"good": "a" * 40, "bad": "b" * 40, "benchmark": "full,noop,one_page", "tier": "exact"}
+    ]
