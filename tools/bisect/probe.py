@@ -111,9 +111,11 @@ class Prober:
         self.preset, self.env_dir = machine_preset, env_dir
         self.site = site_id(*profiles.PROFILES[profile].instruction_site)
         self.machine = machine_id.identity(machine_preset, profile, tier)["machine"]
-        self.stored_dir = stored_dir  # earlier results, read only (CI: the results branch)
+        # earlier results, read only (CI: the results branch)
+        self.stored_dir = stored_dir.resolve() if stored_dir else None
         self.probes: dict[str, list[Probe]] = {t.name: [] for t in self.targets}
         self.runs: dict[str, Run] = {}  # sha → this bisect's asv run of it
+        self._stored: dict[Path, rd.ResultSet | None] = {}
 
     def name(self, target: Target) -> str:
         return target.asv_name(self.site)
@@ -130,15 +132,28 @@ class Prober:
         """The value already in the results (or the read-only stored results) for ``sha``; None
         when absent, failed or n/a."""
         for results in filter(None, (self.results_dir, self.stored_dir)):
-            try:
-                rs = rd.load(results, machine=self.machine)
-            except rd.ReportError:
+            rs = self._load(results)
+            if rs is None:
                 continue
             commit = next((c for c in rs.commits if c.sha == sha), None)
             m = commit.measurements.get(self.name(target)) if commit else None
             if m is not None and not m.failed and not m.skipped:
                 return float(m.value)  # type: ignore[arg-type]
         return None
+
+    def _load(self, results: Path) -> rd.ResultSet | None:
+        """The machine's results in ``results`` (None: none yet); the read-only stored results
+        are loaded once (a large results branch takes seconds, and every target asks)."""
+        fixed = results == self.stored_dir and results != self.results_dir
+        if fixed and results in self._stored:
+            return self._stored[results]
+        try:
+            rs: rd.ResultSet | None = rd.load(results, machine=self.machine)
+        except rd.ReportError:
+            rs = None
+        if fixed:
+            self._stored[results] = rs
+        return rs
 
     def measure(self, sha: str, target: Target, label: str = "") -> Probe:
         """The value of ``target`` at ``sha``: stored, or one asv run of that commit for every
