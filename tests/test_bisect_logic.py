@@ -50,6 +50,18 @@ def test_one_step_in_log2_probes(culprit: int) -> None:
     assert len(asked) <= 2 + math.ceil(math.log2(16)), asked  # both ends + ⌈log2 16⌉
 
 
+def test_commits_another_benchmark_already_ran_are_split_points_first() -> None:
+    values, asked = series(17, {12: 0.02}), []
+
+    def measure(i: int) -> float:
+        asked.append(i)
+        return values[i]
+
+    outcome = bisect([True] * 17, measure, 0.01, free=lambda i: i in (11, 12))
+    assert [s.suspects for s in outcome.steps] == [(12,)]
+    assert asked == [0, 16, 11, 12]  # no commit without a run of its own was asked for
+
+
 def test_commits_that_change_nothing_are_never_probed() -> None:
     probeable = [i % 3 == 0 for i in range(31)]
     outcome, asked = run(series(31, {12: 0.02}), probeable)

@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         metavar="N",
         help="after the search, probe inside quiet sub-ranges that could hide a step and its "
-        f"reversal, at most N probes per benchmark (default {THOROUGH})",
+        f"reversal, at most N probes per benchmark (N defaults to {THOROUGH}; without the "
+        "option, none)",
     )
     parser.add_argument(
         "--profile", default=profiles.active_profile().name, choices=sorted(profiles.PROFILES)
@@ -113,13 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.tier:
         args.profile = tiers.tier(args.tier).profile
     try:
-        answer = run(args, args.benchmark)
+        report = run(args, args.benchmark)
     except (BisectError, RangeError) as exc:
         print(f"tools.bisect: error: {exc}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "answer.json").write_text(json.dumps(answer.to_json(), indent=2) + "\n")
-    text = answer.markdown()
+    (args.out / "answer.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    text = report.markdown()
     (args.out / "answer.md").write_text(text)
     print(text)
     return 0
@@ -159,7 +160,10 @@ def run(args: argparse.Namespace, targets: list[probing.Target]) -> Report:
                 raise Skipped(p.reason)
             return p.value
 
-        outcome = bisect(probeable, measure, threshold, args.thorough)
+        def free(i: int) -> bool:
+            return commits[i].sha in prober.runs
+
+        outcome = bisect(probeable, measure, threshold, args.thorough, free)
         answer = Answer(
             prober.name(target), target.name, args.profile, prober.machine, threshold,
             prober.higher_is_better(target), commits, outcome, prober.probes[target.name],

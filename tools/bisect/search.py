@@ -102,10 +102,13 @@ def bisect(
     measure: Callable[[int], float],
     threshold: float,
     thorough: int = 0,
+    free: Callable[[int], bool] = lambda i: False,
 ) -> Outcome:
     """Every step beyond ``threshold`` in ``0 .. len(probeable) - 1``; both ends must measure
     (``Skipped`` from either end propagates: there is nothing to compare with). ``thorough``: at
-    most this many probes inside quiet sub-ranges that may hide an opposite pair of steps."""
+    most this many probes inside quiet sub-ranges that may hide an opposite pair of steps.
+    ``free(i)``: commit ``i``'s value costs no run (another benchmark's probe took it), so a split
+    prefers it like an already measured commit."""
     out = Outcome()
     last = len(probeable) - 1
 
@@ -125,7 +128,7 @@ def bisect(
                 hidden = tuple(i for i in range(lo + 1, hi) if i in out.skipped)
                 out.steps.append(Step(lo, hi, (*hidden, hi), a, b))
                 return
-            mid = _pick(inside, lo, hi, out.values)
+            mid = _pick(inside, lo, hi, lambda i: i in out.values or free(i))
             try:
                 value(mid)
             except Skipped as exc:
@@ -164,10 +167,10 @@ def bisect(
     return out
 
 
-def _pick(inside: list[int], lo: int, hi: int, known: dict[int, float]) -> int:
+def _pick(inside: list[int], lo: int, hi: int, known: Callable[[int], bool]) -> int:
     """The split point: an already measured commit nearest the middle (it costs nothing), else
     the middle probe-able commit."""
-    measured = [i for i in inside if i in known]
+    measured = [i for i in inside if known(i)]
     if measured:
         middle = (lo + hi) / 2
         return min(measured, key=lambda i: (abs(i - middle), i))
