@@ -33,25 +33,26 @@ BUILDS = {
 }
 # A fixed salt: the edit's text, and so the rebuild's work, is the same in every run.
 _SALT = "instructions"
-# A bisect probe (tools.bisect) names the one number it needs: "startup", or a build of BUILDS,
-# which is measured after the builds before it (each starts from the state the one before left).
+# A bisect probe (tools.bisect) names the numbers it needs, comma-separated: "startup" and builds
+# of BUILDS; a build is measured after the builds before it (each starts from the state the one
+# before left), so "full,noop,one_page" costs what "one_page" alone does.
 PROBE_ENV = "BENGAL_BENCH_PROBE"
 NOT_PROBED = "not measured in this bisect probe"
 
 
-def probed_builds() -> tuple[list[str], bool]:
+def probed_builds(probe: str | None = None) -> tuple[list[str], bool]:
     """The builds to measure, in order, and whether to count start-up: all of them, or only
     what ``$BENGAL_BENCH_PROBE`` needs. A bad name raises ValueError at import."""
-    probe = os.environ.get(PROBE_ENV, "")
+    probe = os.environ.get(PROBE_ENV, "") if probe is None else probe
     names = list(BUILDS)
     if not probe:
         return names, True
-    if probe == "startup":
-        return [], True
-    if probe not in BUILDS:
+    wanted = set(probe.split(","))
+    if unknown := sorted(wanted - {"startup", *BUILDS}):
         choices = ", ".join(["startup", *BUILDS])
-        raise ValueError(f"{PROBE_ENV}={probe!r}: not one of {choices}")
-    return names[: names.index(probe) + 1], False
+        raise ValueError(f"{PROBE_ENV}={probe!r}: {', '.join(unknown)} not one of {choices}")
+    last = max((names.index(b) for b in wanted if b in BUILDS), default=-1)
+    return names[: last + 1], "startup" in wanted
 
 
 PROBED_BUILDS, PROBED_STARTUP = probed_builds()

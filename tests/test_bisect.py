@@ -78,7 +78,7 @@ class Bisects:
             kill_tree(proc, grace=10.0)
             raise
         assert proc.returncode == 0, stderr[-4000:]
-        answer = json.loads((out / "answer.json").read_text())
+        (answer,) = json.loads((out / "answer.json").read_text())["answers"]
         answer["markdown"] = (out / "answer.md").read_text()
         return answer
 
@@ -107,7 +107,9 @@ def test_one_planted_step_is_named_in_six_probes(bisects: Bisects) -> None:
     assert step["regression"] is True
     planted_cost(step, FULL_ITERATIONS)
     print(f"planted step: {step['relative']:+.3%} of the full build")
-    assert 0.97 < step["share_of_total"] < 1.03, step
+    # The share's error is the ends' A/A over the step: date-dependent template work (time_ago,
+    # dates) moved a count by 0.045% (seed 9402), 3% of this 1.5% step.
+    assert 0.95 < step["share_of_total"] < 1.05, step
     probed = [p["sha"] for p in answer["probes"]]
     assert len(probed) <= 6, probed
     kinds = {h.shas[i]: h.kinds[i] for i in range(32)}

@@ -411,3 +411,36 @@ def test_compare_records_its_inputs_before_any_bengal_code() -> None:
     assert compare["run-name"].startswith(
         "Compare pr=${{ inputs.pr || github.event.client_payload.pr"
     )
+
+
+GITHUB_JOB_LIMIT_MINUTES = 360
+STEP_SLACK_MINUTES = 5  # a job's limit above the sum of its steps' limits
+
+
+def test_bisect_runs_once_per_range_and_tier_and_every_job_fits_its_steps() -> None:
+    """Two requests for one range (the nightly spells it with full hashes) share one group and
+    never cancel each other's run; one request names every benchmark; each job's step limits
+    plus slack fit its own limit, within GitHub's six hours."""
+    from tools.bisect.probe import PROBE_TIMEOUT_S
+
+    wf = load(ROOT / ".github" / "workflows" / "bisect.yml")
+    assert wf["concurrency"] == {
+        "group": "bisect-${{ inputs.tier }}-${{ inputs.good }}-${{ inputs.bad }}",
+        "cancel-in-progress": False,
+    }
+    for name, job in wf["jobs"].items():
+        assert "concurrency" not in job, name  # a job-level group could cancel a pending store
+        minutes = [s.get("timeout-minutes") for s in job["steps"]]
+        assert all(isinstance(m, int) and m > 0 for m in minutes), (name, minutes)
+        assert sum(minutes) + STEP_SLACK_MINUTES <= job["timeout-minutes"], name
+        assert job["timeout-minutes"] <= GITHUB_JOB_LIMIT_MINUTES, name
+    steps = wf["jobs"]["bisect"]["steps"]
+    (search,) = [s for s in steps if "python -m tools.bisect " in s.get("run", "")]
+    assert search["timeout-minutes"] * 60 > PROBE_TIMEOUT_S  # one hung probe ends first
+    assert '--benchmark "$BENCHMARK"' in search["run"] and '--thorough "$THOROUGH"' in search["run"]
+    assert search["env"]["BENCHMARK"] == "${{ inputs.benchmark }}"
+    (post,) = [
+        s for s in wf["jobs"]["notify"]["steps"] if "tools.bisect.render" in s.get("run", "")
+    ]
+    assert '--benchmark "$BENCHMARK"' in post["run"]  # the answers are those asked for
+    assert post["env"]["BENCHMARK"] == "${{ inputs.benchmark }}"

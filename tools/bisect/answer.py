@@ -1,14 +1,16 @@
 """The answer a maintainer reads: each culprit with its step, its share of the range's change, the
-evidence (changed files, call-count diff) and what the probes cost; as Markdown and as JSON."""
+evidence (changed files, call-count diff), the quiet sub-ranges that could still hide an opposite
+pair of steps, and what the probes cost; as Markdown and as JSON. One ``Answer`` per benchmark,
+one ``Report`` per bisect (its benchmarks share the probes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.bisect.commits import Commit
+from tools.bisect.commits import Commit, probeable_flags
 from tools.bisect.probe import Probe
-from tools.bisect.search import Outcome, Step, relative
+from tools.bisect.search import Outcome, Quiet, Step, may_hide_pair, relative, unprobed
 
 MAX_FILES = 15
 
@@ -39,6 +41,17 @@ class Answer:
     def worse(self, step: Step) -> bool:
         return (step.relative < 0) if self.higher_is_better else (step.relative > 0)
 
+    def hiding(self) -> list[tuple[Quiet, int]]:
+        """Quiet sub-ranges that may hide an opposite pair of steps, with their number of
+        unprobed changes, most first."""
+        flags, values = probeable_flags(self.commits), self.outcome.values
+        found = [
+            (q, len(unprobed(q, flags, values)))
+            for q in self.outcome.quiet
+            if may_hide_pair(q, flags, values)
+        ]
+        return sorted(found, key=lambda x: (-x[1], x[0].before))
+
     @property
     def unexplained(self) -> float:
         """Change not in any named step, relative to the good commit's value."""
@@ -46,7 +59,7 @@ class Answer:
         return relative(self.outcome.values[0], self.outcome.values[0] + self.total - explained)
 
     def to_json(self) -> dict[str, Any]:
-        c = self.commits
+        c, flags = self.commits, probeable_flags(self.commits)
         return {
             "benchmark": self.benchmark,
             "target": self.target,
@@ -82,6 +95,8 @@ class Answer:
                     "after": c[q.after].sha,
                     "value_before": q.value_before,
                     "value_after": q.value_after,
+                    "unprobed_changes": len(unprobed(q, flags, self.outcome.values)),
+                    "may_hide_pair": may_hide_pair(q, flags, self.outcome.values),
                 }
                 for q in self.outcome.quiet
             ],
@@ -133,6 +148,24 @@ class Answer:
                 f"(unexplained {self.unexplained:+.3%}).",
                 "",
             ]
+        hiding = self.hiding()
+        if hiding:
+            ranges = ", ".join(
+                f"`{c[q.before].short}`..`{c[q.after].short}` ({n} unprobed change(s))"
+                for q, n in hiding
+            )
+            lines += [
+                f"**Quiet sub-ranges that could hide an opposite pair of steps** (a step and its "
+                f"reversal between two probes within the threshold): {ranges}. "
+                "`--thorough N` probes inside them, the longest first.",
+                "",
+            ]
+        else:
+            lines += [
+                "No quiet sub-range holds an unprobed change that could hide an opposite pair "
+                "of steps.",
+                "",
+            ]
         if self.outcome.skipped:
             lines += ["**Skipped commits** (not measurable):", ""]
             lines += [
@@ -141,8 +174,9 @@ class Answer:
             lines.append("")
         lines += [
             f"**Probes**: {len(runs)} asv run(s), {sum(p.seconds for p in runs) / 60:.1f} min; "
-            f"{len(self.probes) - len(runs)} value(s) reused from stored results. Every run's "
-            "result is kept in the asv results (same machine and profile).",
+            f"{len(self.probes) - len(runs)} value(s) reused (stored results, or this bisect's "
+            "run of the commit for another benchmark). Every run's result is kept in the asv "
+            "results (same machine and profile).",
             "",
             "| commit | value | cost |",
             "|---|---:|---:|",
@@ -150,7 +184,7 @@ class Answer:
         by_sha = {x.sha: x for x in c}
         for p in self.probes:
             value = _num(p.value) if p.value is not None else f"skipped: {p.reason}"
-            cost = "stored" if p.stored else f"{p.seconds:.0f} s"
+            cost = "reused" if p.stored else f"{p.seconds:.0f} s"
             lines.append(f"| `{p.sha[:8]}` {by_sha[p.sha].subject[:60]} | {value} | {cost} |")
         return "\n".join([*lines, ""])
 
@@ -179,6 +213,38 @@ class Answer:
         if diff:
             out += ["", diff]
         return [*out, ""]
+
+
+@dataclass
+class Report:
+    """One bisect of a range: an answer per benchmark, from the same probes."""
+
+    answers: list[Answer]
+
+    @property
+    def asv_runs(self) -> list[Probe]:
+        """Each asv run once: it is not ``stored`` in the answer whose search started it."""
+        return [p for a in self.answers for p in a.probes if not p.stored]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answers": [a.to_json() for a in self.answers],
+            "asv_runs": len(self.asv_runs),
+            "probe_seconds": sum(p.seconds for p in self.asv_runs),
+        }
+
+    def markdown(self) -> str:
+        if len(self.answers) == 1:
+            return self.answers[0].markdown()
+        c = self.answers[0].commits
+        names = ", ".join(f"`{a.target}`" for a in self.answers)
+        head = (
+            f"One bisect of `{c[0].short}` → `{c[-1].short}` for {names}: "
+            f"{len(self.asv_runs)} asv run(s), "
+            f"{sum(p.seconds for p in self.asv_runs) / 60:.1f} min; each run took every "
+            "benchmark's number from the same builds.\n\n"
+        )
+        return head + "\n".join(a.markdown() for a in self.answers)
 
 
 def _commit(c: Commit) -> dict[str, Any]:

@@ -4,6 +4,10 @@ known-good and a known-bad Bengal commit, one asv run per probe, every probe kep
     python -m tools.bisect --repo ~/src/bengal --good v0.4.3 --bad v0.5.0
     python -m tools.bisect --repo REPO --good A --bad B --benchmark one_page --profile pr \\
         --results-dir .asv/results --out bisect/        # answer.md, answer.json, probes/*.log
+    python -m tools.bisect --repo REPO --good A --bad B --benchmark full,noop,one_page --thorough
+
+Several benchmarks of one range are one bisect: each probe is one asv run that takes all of their
+numbers from the same builds, and each benchmark's search reuses every probe.
 
 Why a plain single-run bisection: these numbers repeat to within hundredths of a percent (A/A),
 so one probe decides a commit's side of a 1% step; asv's ``find`` (wall time, three-point
@@ -12,8 +16,9 @@ and the dev loop are not bisected here: their noise needs repeated, interleaved 
 
 The answer names each step beyond the benchmark's threshold (``regressions_thresholds`` in
 ``asv.conf.json``), its share of the range's change, the changed files and the call-count diff of
-one build at the culprit's parent and at the culprit (``tools.profile --compare``). Exit status:
-0 with an answer, 2 for bad input or an end of the range that cannot be measured.
+one build at the culprit's parent and at the culprit (``tools.profile --compare``), and the quiet
+sub-ranges long enough to hide a step and its reversal (``--thorough N`` probes inside them). Exit
+status: 0 with an answer, 2 for bad input or an end of the range that cannot be measured.
 """
 
 from __future__ import annotations
@@ -29,18 +34,27 @@ from pathlib import Path
 
 from benchmarks import profiles
 from tools.bisect import probe as probing
-from tools.bisect.answer import Answer
-from tools.bisect.commits import RangeError, first_parent_range
+from tools.bisect.answer import Answer, Report
+from tools.bisect.commits import RangeError, first_parent_range, probeable_flags
 from tools.bisect.search import Skipped, bisect
 from tools.ci import tiers
 from tools.profile.cli import default_repo
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLS_HEADING = "## Call counts"
+THOROUGH = 8  # --thorough without a number: probes inside quiet sub-ranges, at most
 
 
 class BisectError(Exception):
     """A user-facing failure: one line, exit status 2."""
+
+
+def benchmarks(text: str) -> list[probing.Target]:
+    """argparse type of ``--benchmark``: a comma-separated list of targets."""
+    try:
+        return probing.parse_targets(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,11 +67,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bad", required=True, help="a later commit on its first-parent line")
     parser.add_argument(
         "--benchmark",
-        default="full",
-        choices=sorted(targets),
-        metavar="BENCHMARK",
-        help="the number to bisect: a build's instruction count (full, noop, one_page), "
-        "start-up's, or an exact work counter COUNTER:BUILD (default: full)",
+        default=benchmarks("full"),
+        type=benchmarks,
+        metavar="BENCHMARK[,BENCHMARK...]",
+        help="the numbers to bisect, comma-separated: a build's instruction count (full, noop, "
+        "one_page), start-up's, or an exact work counter COUNTER:BUILD (default: full); one of "
+        + ", ".join(sorted(targets)),
+    )
+    parser.add_argument(
+        "--thorough",
+        type=int,
+        nargs="?",
+        const=THOROUGH,
+        default=0,
+        metavar="N",
+        help="after the search, probe inside quiet sub-ranges that could hide a step and its "
+        f"reversal, at most N probes per benchmark (N defaults to {THOROUGH}; without the "
+        "option, none)",
     )
     parser.add_argument(
         "--profile", default=profiles.active_profile().name, choices=sorted(profiles.PROFILES)
@@ -80,66 +106,77 @@ def main(argv: list[str] | None = None) -> int:
         "--no-call-diff", action="store_true", help="skip the culprits' call-count diffs"
     )
     args = parser.parse_args(argv)
+    if args.thorough < 0:
+        parser.error("--thorough must be at least 0")
     # Stopped from outside (a CI step's limit, a test's timeout): unwind, so the probe in
     # progress stops its asv run and builds instead of leaving them behind.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if args.tier:
         args.profile = tiers.tier(args.tier).profile
     try:
-        answer = run(args, targets[args.benchmark])
+        report = run(args, args.benchmark)
     except (BisectError, RangeError) as exc:
         print(f"tools.bisect: error: {exc}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "answer.json").write_text(json.dumps(answer.to_json(), indent=2) + "\n")
-    text = answer.markdown()
+    (args.out / "answer.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    text = report.markdown()
     (args.out / "answer.md").write_text(text)
     print(text)
     return 0
 
 
-def run(args: argparse.Namespace, target: probing.Target) -> Answer:
+def run(args: argparse.Namespace, targets: list[probing.Target]) -> Report:
+    """One search per target over the same range, sharing the prober: a commit is run once."""
     if args.repo is None:
         raise BisectError("no Bengal repository: give --repo PATH")
     repo = args.repo.expanduser().resolve()
     commits = first_parent_range(repo, args.good, args.bad)
     prober = probing.Prober(
-        repo, target, args.profile, args.results_dir, args.out, args.machine_preset,
+        repo, targets, args.profile, args.results_dir, args.out, args.machine_preset,
         args.env_dir, args.tier or "", args.stored_results,
     )  # fmt: skip
-    threshold = prober.threshold()
-    probeable = [True, *(c.probeable for c in commits[1:-1]), True]
-    probing.log(
-        f"{prober.name}: {len(commits) - 1} commits after {commits[0].short}, "
-        f"{sum(probeable) - 1} probe-able; threshold {threshold:.2%}"
-    )
+    probeable = probeable_flags(commits)
+    site = profiles.PROFILES[args.profile].instruction_site
+    diffs: dict[tuple[int, str], str] = {}  # (culprit, variant) → its call-count diff
+    answers = []
+    for target in targets:
+        threshold = prober.threshold(target)
+        probing.log(
+            f"{prober.name(target)}: {len(commits) - 1} commits after {commits[0].short}, "
+            f"{sum(probeable) - 1} probe-able; threshold {threshold:.2%}"
+        )
 
-    def measure(i: int) -> float:
-        where = f"(commit {i} of {len(commits) - 1}) "
-        p = prober.measure(commits[i].sha, where)
-        if p.value is None:
-            if i in (0, len(commits) - 1):
-                end = "good" if i == 0 else "bad"
-                raise BisectError(
-                    f"the {end} commit {commits[i].short} cannot be measured: {p.reason}"
-                )
-            raise Skipped(p.reason)
-        return p.value
+        def measure(i: int, target: probing.Target = target) -> float:
+            where = f"(commit {i} of {len(commits) - 1}) "
+            p = prober.measure(commits[i].sha, target, where)
+            if p.value is None:
+                if i in (0, len(commits) - 1):
+                    end = "good" if i == 0 else "bad"
+                    raise BisectError(
+                        f"the {end} commit {commits[i].short} cannot be measured for "
+                        f"{target.name}: {p.reason}"
+                    )
+                raise Skipped(p.reason)
+            return p.value
 
-    outcome = bisect(probeable, measure, threshold)
-    answer = Answer(
-        prober.name, target.name, args.profile, prober.machine, threshold,
-        prober.higher_is_better(), commits, outcome, prober.probes,
-    )  # fmt: skip
-    if not args.no_call_diff:
-        site = profiles.PROFILES[args.profile].instruction_site
-        for step in outcome.steps:
+        def free(i: int) -> bool:
+            return commits[i].sha in prober.runs
+
+        outcome = bisect(probeable, measure, threshold, args.thorough, free)
+        answer = Answer(
+            prober.name(target), target.name, args.profile, prober.machine, threshold,
+            prober.higher_is_better(target), commits, outcome, prober.probes[target.name],
+        )  # fmt: skip
+        for step in outcome.steps if not args.no_call_diff else []:
             if step.exact:
-                culprit = commits[step.suspects[0]].sha
-                answer.call_diffs[step.suspects[0]] = call_count_diff(
-                    repo, culprit, target.variant, site, args.out
-                )
-    return answer
+                key = (step.suspects[0], target.variant)
+                if key not in diffs:
+                    culprit = commits[step.suspects[0]].sha
+                    diffs[key] = call_count_diff(repo, culprit, target.variant, site, args.out)
+                answer.call_diffs[step.suspects[0]] = diffs[key]
+        answers.append(answer)
+    return Report(answers)
 
 
 def call_count_diff(

@@ -40,6 +40,12 @@ class Commit:
         return any(f.startswith(PACKAGE_PATHS) or f in PACKAGE_PATHS for f in self.files)
 
 
+def probeable_flags(commits: list[Commit]) -> list[bool]:
+    """Per commit of a range, whether the search may probe it: both ends always (they are
+    measured), the others when they change what is installed."""
+    return [True, *(c.probeable for c in commits[1:-1]), True]
+
+
 def git(repo: Path, *args: str) -> str:
     proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
     if proc.returncode != 0:

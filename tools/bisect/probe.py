@@ -3,8 +3,11 @@
 Why through asv: a probe is then exactly what the nightly measures (the same benchmark code, site,
 one-worker build, date-pinned install via ``driver.install``), and its result lands in the same
 results folder, machine and profile, so the published graph gets the points between the nightly's
-commits. ``$BENGAL_BENCH_PROBE`` asks ``bench_instructions`` to take only the number bisected (and
-the builds before it); asv records the others of that commit as n/a, not as failures.
+commits. ``$BENGAL_BENCH_PROBE`` asks ``bench_instructions`` to take only the numbers bisected (and
+the builds before them); asv records the others of that commit as n/a, not as failures.
+
+One bisect may search several numbers of one range (full, no-op and one-page counts): a probe
+then takes all of them from the same builds in one asv run, and every search reuses it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,22 +71,33 @@ def targets() -> dict[str, Target]:
     return out
 
 
+def parse_targets(text: str) -> list[Target]:
+    """``full,noop,one_page`` → their targets, in that order without repeats; ValueError (one
+    line) for an empty list or a name that is not a target."""
+    known = targets()
+    names = list(dict.fromkeys(n.strip() for n in text.split(",")))
+    if unknown := [n for n in names if n not in known]:
+        raise ValueError(f"not a benchmark the bisect can search: {', '.join(map(repr, unknown))}")
+    return [known[n] for n in names]
+
+
 @dataclass
 class Probe:
     sha: str
     value: float | None  # None: skipped
     reason: str  # why it was skipped ("" when measured)
     seconds: float  # wall time of the asv run (0 when the value was already stored)
-    stored: bool  # the value came from earlier results: no run
+    stored: bool  # no run of its own: stored before, or this bisect's run for another target
 
 
 class Prober:
-    """Measures ``target`` at commits of ``repo`` with asv, reusing values already stored."""
+    """Measures ``targets`` at commits of ``repo`` with asv, one run per commit for all of them,
+    reusing values already stored."""
 
     def __init__(
         self,
         repo: Path,
-        target: Target,
+        targets: Sequence[Target],
         profile: str,
         results_dir: Path,
         work_dir: Path,
@@ -91,45 +106,85 @@ class Prober:
         tier: str = "",
         stored_dir: Path | None = None,
     ) -> None:
-        self.repo, self.target, self.profile, self.tier = repo, target, profile, tier
+        self.repo, self.targets, self.profile, self.tier = repo, list(targets), profile, tier
         self.results_dir, self.work_dir = results_dir.resolve(), work_dir.resolve()
         self.preset, self.env_dir = machine_preset, env_dir
         self.site = site_id(*profiles.PROFILES[profile].instruction_site)
-        self.name = target.asv_name(self.site)
         self.machine = machine_id.identity(machine_preset, profile, tier)["machine"]
-        self.stored_dir = stored_dir  # earlier results, read only (CI: the results branch)
-        self.probes: list[Probe] = []
+        # earlier results, read only (CI: the results branch)
+        self.stored_dir = stored_dir.resolve() if stored_dir else None
+        self.probes: dict[str, list[Probe]] = {t.name: [] for t in self.targets}
+        self.runs: dict[str, Run] = {}  # sha → this bisect's asv run of it
+        self._stored: dict[Path, rd.ResultSet | None] = {}
 
-    def threshold(self) -> float:
+    def name(self, target: Target) -> str:
+        return target.asv_name(self.site)
+
+    def threshold(self, target: Target) -> float:
         """The benchmark's own threshold: ``regressions_thresholds`` by asv's rule (largest
         matching pattern), as ``tools.report`` reads it."""
-        return rd.threshold_of(rd.load_thresholds(ROOT / "asv.conf.json"), self.name)
+        return rd.threshold_of(rd.load_thresholds(ROOT / "asv.conf.json"), self.name(target))
 
-    def higher_is_better(self) -> bool:
-        return rd.higher_is_better(self.name)
+    def higher_is_better(self, target: Target) -> bool:
+        return rd.higher_is_better(self.name(target))
 
-    def stored(self, sha: str) -> float | None:
+    def stored(self, sha: str, target: Target) -> float | None:
         """The value already in the results (or the read-only stored results) for ``sha``; None
         when absent, failed or n/a."""
         for results in filter(None, (self.results_dir, self.stored_dir)):
-            try:
-                rs = rd.load(results, machine=self.machine)
-            except rd.ReportError:
+            rs = self._load(results)
+            if rs is None:
                 continue
             commit = next((c for c in rs.commits if c.sha == sha), None)
-            m = commit.measurements.get(self.name) if commit else None
+            m = commit.measurements.get(self.name(target)) if commit else None
             if m is not None and not m.failed and not m.skipped:
                 return float(m.value)  # type: ignore[arg-type]
         return None
 
-    def measure(self, sha: str, label: str = "") -> Probe:
-        """The value at ``sha``: stored, or one asv run of that commit (its log kept)."""
-        value = self.stored(sha)
-        probe = Probe(sha, value, "", 0.0, True) if value is not None else self._run(sha, label)
-        self.probes.append(probe)
+    def _load(self, results: Path) -> rd.ResultSet | None:
+        """The machine's results in ``results`` (None: none yet); the read-only stored results
+        are loaded once (a large results branch takes seconds, and every target asks)."""
+        fixed = results == self.stored_dir and results != self.results_dir
+        if fixed and results in self._stored:
+            return self._stored[results]
+        try:
+            rs: rd.ResultSet | None = rd.load(results, machine=self.machine)
+        except rd.ReportError:
+            rs = None
+        if fixed:
+            self._stored[results] = rs
+        return rs
+
+    def measure(self, sha: str, target: Target, label: str = "") -> Probe:
+        """The value of ``target`` at ``sha``: stored, or one asv run of that commit for every
+        target (its log kept); a commit is run at most once."""
+        value = self.stored(sha, target)
+        if value is not None:
+            probe = Probe(sha, value, "", 0.0, True)
+        elif sha in self.runs:  # run for another target: its value (if any) was read above
+            probe = Probe(sha, None, self.runs[sha].reason, 0.0, True)
+        else:
+            run = self._run(sha, label)
+            value = self.stored(sha, target)
+            reason = "" if value is not None else run.reason
+            probe = Probe(sha, value, reason, run.seconds, False)
+        if not probe.stored:
+            what = f"{probe.value:,.0f}" if probe.value is not None else f"skipped: {reason}"
+            log(f"  {sha[:8]}: {target.name} {what} ({probe.seconds:.0f} s)")
+        self.probes[target.name].append(probe)
         return probe
 
-    def _run(self, sha: str, label: str) -> Probe:
+    @property
+    def probe_env(self) -> str:
+        """``$BENGAL_BENCH_PROBE``: every number the targets need, from the same builds."""
+        return ",".join(sorted({t.probe for t in self.targets}))
+
+    @property
+    def bench_regex(self) -> str:
+        keys = sorted({re.escape(t.key) for t in self.targets})
+        return f"^({'|'.join(keys)})(\\(|$)"
+
+    def _run(self, sha: str, label: str) -> Run:
         log_file = self.work_dir / "probes" / f"{sha[:12]}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
         argv = [
@@ -137,16 +192,16 @@ class Prober:
             "--config-out", str(self.work_dir / "asv.conf.json"),
             "--results-dir", str(self.results_dir), "--machine-preset", self.preset,
             *(["--env-dir", str(self.env_dir)] if self.env_dir else []),
-            "run", f"{sha}^!", "--bench", f"^{re.escape(self.target.key)}(\\(|$)",
-            "--show-stderr",
+            "run", f"{sha}^!", "--bench", self.bench_regex, "--show-stderr",
         ]  # fmt: skip
         env = {
             **os.environ,
             profiles.PROFILE_ENV: self.profile,
-            PROBE_ENV: self.target.probe,
+            PROBE_ENV: self.probe_env,
             tiers.TIER_ENV: self.tier,
         }
-        log(f"probing {sha[:8]} {label}(asv run, {self.target.name} at {self.site})")
+        names = ", ".join(t.name for t in self.targets)
+        log(f"probing {sha[:8]} {label}(asv run, {names} at {self.site})")
         t0 = time.monotonic()
         with log_file.open("w") as out:
             proc = subprocess.Popen(
@@ -162,14 +217,20 @@ class Prober:
             except BaseException:  # interrupted: no asv or Bengal build of this probe lives on
                 kill_tree(proc, grace=10.0)
                 raise
-        seconds = time.monotonic() - t0
-        value = self.stored(sha)  # the run's own result is in results_dir, read first
-        if value is not None:
-            log(f"  {sha[:8]}: {value:,.0f} ({seconds:.0f} s)")
-            return Probe(sha, value, "", seconds, False)
         reason = failure_reason(log_file.read_text(errors="replace"), returncode)
-        log(f"  {sha[:8]}: skipped: {reason} ({seconds:.0f} s; log {log_file})")
-        return Probe(sha, None, reason, seconds, False)
+        run = Run(time.monotonic() - t0, reason, log_file)
+        log(f"  {sha[:8]}: asv run done in {run.seconds:.0f} s (log {log_file})")
+        self.runs[sha] = run
+        return run
+
+
+@dataclass(frozen=True)
+class Run:
+    """One asv run of one commit for every target of the bisect."""
+
+    seconds: float
+    reason: str  # why a target has no value after it: asv's last error line, or its exit status
+    log: Path
 
 
 def failure_reason(output: str, returncode: int) -> str:

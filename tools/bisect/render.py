@@ -4,9 +4,12 @@ Why: the job that bisects runs Bengal's code, which could rewrite anything it up
 that posts the answer holds a write token, so it rebuilds the Markdown here: commits must be in
 the range this job lists itself (its own clone of Bengal: subjects, dates and files come from
 there), values must be numbers, reasons are reduced to one plain line, and call-count rows must
-have the shape ``tools.profile`` writes. Anything else is refused with one line (exit 2).
+have the shape ``tools.profile`` writes. One answer per benchmark, all of one range (with
+``--benchmark``: exactly the benchmarks asked for). Anything else is refused with one line
+(exit 2).
 
-    python -m tools.bisect.render run/bisect/answer.json --repo bengal-src --out answer.md
+    python -m tools.bisect.render run/bisect/answer.json --repo bengal-src --out answer.md \
+        [--benchmark full,noop,one_page]
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from typing import Any
 
 from benchmarks import profiles
 from benchmarks.sites import site_id
-from tools.bisect.answer import Answer
+from tools.bisect.answer import Answer, Report
 from tools.bisect.commits import RangeError, first_parent_range
-from tools.bisect.probe import Probe, targets
+from tools.bisect.probe import Probe, parse_targets, targets
 from tools.bisect.search import Outcome, Quiet, Step
 from tools.report import data as rd
 
@@ -99,6 +102,24 @@ def rebuild(data: dict[str, Any], repo: Path) -> Answer:
     return answer
 
 
+def rebuild_report(data: dict[str, Any], repo: Path, asked: str | None = None) -> Report:
+    """The Report of ``data``: every answer rebuilt, one per benchmark, all of one range; with
+    ``asked`` (tools.bisect's ``--benchmark``), exactly those benchmarks in that order."""
+    answers = data.get("answers") if isinstance(data, dict) else None
+    if not isinstance(answers, list) or not 0 < len(answers) <= len(targets()):
+        raise RenderError("not a list of answers")
+    report = Report([rebuild(a, repo) for a in answers])
+    names = [a.target for a in report.answers]
+    if len(set(names)) != len(names):
+        raise RenderError(f"a benchmark answered twice: {', '.join(names)}")
+    ranges = {(a.commits[0].sha, a.commits[-1].sha) for a in report.answers}
+    if len(ranges) != 1:
+        raise RenderError("answers of different ranges")
+    if asked is not None and names != [t.name for t in parse_targets(asked)]:
+        raise RenderError(f"answers for {', '.join(names)}, not for {asked!r}")
+    return report
+
+
 def _sha(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{40}", value):
         raise RenderError(f"not a commit hash: {value!r}")
@@ -132,10 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("answer", type=Path, help="answer.json of tools.bisect")
     parser.add_argument("--repo", type=Path, required=True, help="this job's own Bengal clone")
     parser.add_argument("--out", type=Path, required=True, help="the Markdown to post")
+    parser.add_argument("--benchmark", help="the benchmarks asked for (comma-separated)")
     args = parser.parse_args(argv)
     try:
         data = json.loads(args.answer.read_text())
-        answer = rebuild(data, args.repo)
+        answer = rebuild_report(data, args.repo, args.benchmark)
     except (OSError, ValueError, KeyError, TypeError, RenderError, RangeError) as exc:
         print(f"tools.bisect.render: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2

@@ -1,25 +1,30 @@
 """Which of a night's new regressions to bisect: those of a number the bisect can search.
 
 Why: asv's step detection names a range (the last good and the first bad measured commit); the
-nightly measures about two commits a night, so that range holds a day of Bengal's commits. Each
-new step of an instruction count or exact work counter becomes one ``bisect.yml`` dispatch;
-wall-time and memory steps are not bisected (their noise needs repeated samples).
+nightly measures about two commits a night, so that range holds a day of Bengal's commits. The
+new steps of instruction counts and exact work counters become one ``bisect.yml`` dispatch per
+range and tier, naming every benchmark that stepped there: a regression of one commit typically
+moves the full, no-op and one-page counts at once, and one bisect takes all three from the same
+builds. Wall-time and memory steps are not bisected (their noise needs repeated samples).
 
-    python -m tools.bisect.requests OLD_SITE NEW_SITE --out bisects.txt [--max 3]
+    python -m tools.bisect.requests OLD_SITE NEW_SITE --out bisects.txt [--max 3] [--github-output]
 
-``bisects.txt``: one ``GOOD BAD BENCHMARK TIER`` line per bisect (full hashes, tools.bisect's
-name for the benchmark, the tier whose series showed the step).
+``bisects.txt``: one ``GOOD BAD BENCHMARKS TIER`` line per bisect (full hashes, tools.bisect's
+names for the benchmarks, comma-separated, the tier whose series showed the steps).
+``--github-output`` also writes ``bisects=[{"good", "bad", "benchmark", "tier"}, ...]`` (JSON, the
+same requests) for a job output.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
 
 from tools.bisect.probe import targets
-from tools.ci import tiers
+from tools.ci import github_output, tiers
 from tools.ci.new_regressions import Jump, load_site, new_jumps
 
 _PARAMS = re.compile(r"^(?P<key>[\w.]+)(\('(?P<site>[\w-]+)', '(?P<build>\w+)'\))?$")
@@ -47,17 +52,21 @@ def target_of(benchmark: str) -> str | None:
 
 
 def requests(jumps: list[Jump], limit: int) -> list[tuple[str, str, str, str]]:
-    """(good, bad, benchmark, tier) of the first ``limit`` bisectable jumps of a tier's series
-    with a known good commit."""
-    out: list[tuple[str, str, str, str]] = []
+    """(good, bad, benchmarks, tier) of the first ``limit`` ranges of a tier's series with a
+    known good commit and a bisectable jump; ``benchmarks`` lists every bisectable benchmark that
+    jumped in that range, comma-separated, in the order of the targets."""
+    order = list(targets())
+    ranges: dict[tuple[str, str, str], set[str]] = {}
     for jump in jumps:
         target, tier = target_of(jump.benchmark), tier_of(jump.graph)
         shas = (jump.before or "", jump.after)
         if target and tier and all(_SHA.fullmatch(s) for s in shas):
-            request = (jump.before or "", jump.after, target, tier)
-            if request not in out:
-                out.append(request)
-    return out[:limit]
+            ranges.setdefault((*shas, tier), set()).add(target)
+    found = [
+        (good, bad, ",".join(sorted(names, key=order.index)), tier)
+        for (good, bad, tier), names in ranges.items()
+    ]
+    return found[:limit]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,12 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("new_site", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max", type=int, default=3, help="most bisects to start (default 3)")
+    parser.add_argument(
+        "--github-output", action="store_true", help="also write bisects=<JSON list> there"
+    )
     args = parser.parse_args(argv)
     if not (args.new_site / "index.json").exists():
         print(f"error: {args.new_site} is not a published asv site", file=sys.stderr)
         return 2
     found = requests(new_jumps(load_site(args.old_site), load_site(args.new_site)), args.max)
     args.out.write_text("".join(" ".join(r) + "\n" for r in found))
+    if args.github_output:
+        keys = ("good", "bad", "benchmark", "tier")
+        listed = json.dumps([dict(zip(keys, r, strict=True)) for r in found])
+        if not github_output.write(bisects=listed):
+            return 2
     print(f"{len(found)} bisect(s) to start")
     return 0
 

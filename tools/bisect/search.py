@@ -10,6 +10,12 @@ probe-able (nothing installed changed) count as equal to the last probe-able com
 A sub-range whose ends differ by more than the threshold is split at a probe-able commit inside
 it (one already measured if any, else the middle one); one whose ends are within the threshold is
 quiet. With one step this takes at most ⌈log2 N⌉ probes (plus skips) for N probe-able commits.
+
+A quiet sub-range can still hide an opposite pair of steps (+2% at one commit, -2% at a later
+one): that needs a probe-able commit inside it that has no value (the first step) and a later
+probe-able commit up to its end (the second). ``hiding`` names such sub-ranges; with
+``thorough=N`` the search probes inside them, the one with most unprobed changes first, at the
+middle, splitting as usual, until none is left or N such probes were spent.
 """
 
 from __future__ import annotations
@@ -74,13 +80,35 @@ def beyond(before: float, after: float, threshold: float) -> bool:
     return abs(relative(before, after)) > threshold
 
 
+def unprobed(q: Quiet, probeable: Sequence[bool], values: dict[int, float]) -> list[int]:
+    """The probe-able commits inside a quiet sub-range without a value (never probed, skipped)."""
+    return [i for i in range(q.before + 1, q.after) if probeable[i] and i not in values]
+
+
+def may_hide_pair(q: Quiet, probeable: Sequence[bool], values: dict[int, float]) -> bool:
+    """Whether a step and an opposite step can both sit in ``q`` unseen: the first at an
+    unprobed change inside, the second at a later change (another inside, or ``q``'s end)."""
+    inside = unprobed(q, probeable, values)
+    return len(inside) >= 2 or (len(inside) == 1 and probeable[q.after])
+
+
+def hiding(outcome: Outcome, probeable: Sequence[bool]) -> list[Quiet]:
+    """The quiet sub-ranges of ``outcome`` that may hide an opposite pair of steps."""
+    return [q for q in outcome.quiet if may_hide_pair(q, probeable, outcome.values)]
+
+
 def bisect(
     probeable: Sequence[bool],
     measure: Callable[[int], float],
     threshold: float,
+    thorough: int = 0,
+    free: Callable[[int], bool] = lambda i: False,
 ) -> Outcome:
     """Every step beyond ``threshold`` in ``0 .. len(probeable) - 1``; both ends must measure
-    (``Skipped`` from either end propagates: there is nothing to compare with)."""
+    (``Skipped`` from either end propagates: there is nothing to compare with). ``thorough``: at
+    most this many probes inside quiet sub-ranges that may hide an opposite pair of steps.
+    ``free(i)``: commit ``i``'s value costs no run (another benchmark's probe took it), so a split
+    prefers it like an already measured commit."""
     out = Outcome()
     last = len(probeable) - 1
 
@@ -100,7 +128,7 @@ def bisect(
                 hidden = tuple(i for i in range(lo + 1, hi) if i in out.skipped)
                 out.steps.append(Step(lo, hi, (*hidden, hi), a, b))
                 return
-            mid = _pick(inside, lo, hi, out.values)
+            mid = _pick(inside, lo, hi, lambda i: i in out.values or free(i))
             try:
                 value(mid)
             except Skipped as exc:
@@ -113,15 +141,36 @@ def bisect(
     value(0)
     value(last)
     split(0, last)
+
+    def open_(q: Quiet) -> list[int]:  # what thorough can still probe inside q
+        return [i for i in unprobed(q, probeable, out.values) if i not in out.skipped]
+
+    budget = thorough
+    while budget > 0:
+        candidates = [q for q in hiding(out, probeable) if open_(q)]
+        if not candidates:
+            break
+        q = max(candidates, key=lambda q: (len(open_(q)), -q.before))
+        inside = open_(q)
+        mid = inside[len(inside) // 2]
+        budget -= 1
+        try:
+            value(mid)
+        except Skipped as exc:
+            out.skipped[mid] = str(exc)
+            continue
+        out.quiet.remove(q)
+        split(q.before, mid)
+        split(mid, q.after)
     out.steps.sort(key=lambda s: s.after)
     out.quiet.sort(key=lambda q: q.after)
     return out
 
 
-def _pick(inside: list[int], lo: int, hi: int, known: dict[int, float]) -> int:
+def _pick(inside: list[int], lo: int, hi: int, known: Callable[[int], bool]) -> int:
     """The split point: an already measured commit nearest the middle (it costs nothing), else
     the middle probe-able commit."""
-    measured = [i for i in inside if i in known]
+    measured = [i for i in inside if known(i)]
     if measured:
         middle = (lo + hi) / 2
         return min(measured, key=lambda i: (abs(i - middle), i))

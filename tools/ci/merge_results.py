@@ -5,7 +5,10 @@ Why: each runner writes its own ``results/`` (``benchmarks.json``, and per machi
 plus ``<hash8>-<env>.json`` per commit); ``asv publish`` reads one tree. Trees are applied in
 order, later ones winning: for a commit present in several trees the benchmark entries are united
 (a later tree's entry replaces an earlier one), so a re-run of some benchmarks never drops the
-others.
+others. Within one benchmark of the same parameters and version the merge goes per parameter
+combination: a bisect probe that measured only the full build (the others n/a) keeps the no-op
+and one-page values stored before it. At each combination the more informative entry wins
+(measured > failed > n/a), the later one on a tie.
 
 Profiles never mix: every machine directory must record its benchmark profile (``profile`` in
 ``machine.json`` and in each result's ``params``, written by ``tools.ci.machine``), and results are
@@ -25,10 +28,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
 PROFILE_FIELD = "profile"  # tools.ci.machine.PROFILE_FIELD (kept stdlib-only: no import)
+# asv's result_columns whose value is a list over the cartesian product of the params.
+PER_COMBINATION = ("result", "samples")
 
 
 class MergeError(Exception):
@@ -57,7 +63,7 @@ def _name(profile: object) -> str:
 
 
 def merge_result_file(old: dict, new: dict, where: str = "") -> dict:
-    """One commit × env: union of benchmark entries, ``new`` wins per benchmark."""
+    """One commit × env: union of benchmark entries; one in both merged per combination."""
     where = where or str(new.get("commit_hash"))
     for key in ("commit_hash", "env_name"):
         if old.get(key) != new.get(key):
@@ -77,9 +83,49 @@ def merge_result_file(old: dict, new: dict, where: str = "") -> dict:
         )
     merged = dict(old)
     merged.update({k: v for k, v in new.items() if k not in ("results", "durations")})
-    for key in ("results", "durations"):
-        merged[key] = {**old.get(key, {}), **new.get(key, {})}
+    merged["durations"] = {**old.get("durations", {}), **new.get("durations", {})}
+    results = {**old.get("results", {}), **new.get("results", {})}
+    for name in old.get("results", {}).keys() & new.get("results", {}).keys():
+        results[name] = merge_row(old["results"][name], new["results"][name], new_cols)
+    merged["results"] = results
     return merged
+
+
+def _rank(value: object) -> int:
+    """How much a combination's result says: 2 measured, 1 failed (None), 0 n/a (NaN)."""
+    if value is None:
+        return 1
+    return 0 if isinstance(value, float) and math.isnan(value) else 2
+
+
+def merge_row(old: list, new: list, columns: list[str]) -> list:
+    """One benchmark's row (asv's ``result_columns``) of two runs of the same commit, merged per
+    parameter combination; ``new`` whole when the params or the benchmark's version differ."""
+    o, n = (dict(zip(columns, row, strict=False)) for row in (old, new))
+    if o.get("params") != n.get("params") or o.get("version") != n.get("version"):
+        return new
+    count = math.prod(len(p) for p in n.get("params") or [])  # 1 without params
+    if not all(isinstance(r, list | None) for r in (o.get("result"), n.get("result"))):
+        return new
+
+    def combos(row: dict, col: str) -> list:
+        value = row.get(col)
+        return value if isinstance(value, list) and len(value) == count else [None] * count
+
+    old_res, new_res = combos(o, "result"), combos(n, "result")
+    take_old = [_rank(a) > _rank(b) for a, b in zip(old_res, new_res, strict=True)]
+    out: dict[str, object] = {}
+    for col in columns:
+        if col in PER_COMBINATION or col.startswith("stats_"):
+            was, now = combos(o, col), combos(n, col)
+            values = [a if keep else b for a, b, keep in zip(was, now, take_old, strict=True)]
+            out[col] = None if all(v is None for v in values) else values
+        else:  # params, version (equal), started_at, duration, profile: the later run's
+            out[col] = n[col] if n.get(col) is not None else o.get(col)
+    row = [out[c] for c in columns]
+    while row and row[-1] is None:  # asv drops trailing empty columns
+        row.pop()
+    return row
 
 
 def union_benchmarks(old: dict, new: dict) -> dict:
