@@ -3,7 +3,10 @@
 Why through asv: a probe is then exactly what the nightly measures (the same benchmark code, site,
 one-worker build, date-pinned install via ``driver.install``), and its result lands in the same
 results folder, machine and profile, so the published graph gets the points between the nightly's
-commits. ``$BENGAL_BENCH_PROBE`` asks ``bench_instructions`` to take only the number bisected (and
+commits. A stored value is reused only from the same series: the machine name holds the declared
+environment (``tools.ci.environment``), so an end measured in another environment is measured
+again, and only results of the python probed (asv's ``python`` param, 3.14 or 3.14t) are read.
+``$BENGAL_BENCH_PROBE`` asks ``bench_instructions`` to take only the number bisected (and
 the builds before it); asv records the others of that commit as n/a, not as failures.
 """
 
@@ -90,6 +93,7 @@ class Prober:
         env_dir: Path | None = None,
         tier: str = "",
         stored_dir: Path | None = None,
+        python: str = "3.14",
     ) -> None:
         self.repo, self.target, self.profile, self.tier = repo, target, profile, tier
         self.results_dir, self.work_dir = results_dir.resolve(), work_dir.resolve()
@@ -98,6 +102,7 @@ class Prober:
         self.name = target.asv_name(self.site)
         self.machine = machine_id.identity(machine_preset, profile, tier)["machine"]
         self.stored_dir = stored_dir  # earlier results, read only (CI: the results branch)
+        self.python = python  # asv.conf.json's default: the probes' asv runs use it
         self.probes: list[Probe] = []
 
     def threshold(self) -> float:
@@ -113,7 +118,7 @@ class Prober:
         when absent, failed or n/a."""
         for results in filter(None, (self.results_dir, self.stored_dir)):
             try:
-                rs = rd.load(results, machine=self.machine)
+                rs = rd.load(results, machine=self.machine, python=self.python)
             except rd.ReportError:
                 continue
             commit = next((c for c in rs.commits if c.sha == sha), None)

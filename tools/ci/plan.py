@@ -27,7 +27,7 @@ import math
 import sys
 from pathlib import Path
 
-from tools.ci import commits, failed_commits, github_output, machine, tiers
+from tools.ci import commits, failed_commits, github_output, machine, rebaseline, tiers
 
 MAX_JOBS = 256  # GitHub's limit of jobs per matrix
 # Minutes of a job around its benchmark step: checkout, Pythons, the pinned tooling, the Bengal
@@ -139,7 +139,17 @@ def main(argv: list[str] | None = None) -> int:
                 name = machine_name(tier, args.preset)
                 done = commits.benchmarked_commits(args.results, name)
                 failed = failed_commits.for_machine(record, name)
-                sel = commits.select(args.repo, args.branch, done, failed, cap, sample=sample)
+                # A new environment's series starts after the previous series' commits, and
+                # re-measures the last of them (tools.ci.rebaseline).
+                prev = rebaseline.previous_series(args.results, tier.name, name)
+                before = commits.benchmarked_commits(args.results, prev) if prev else set()
+                join = rebaseline.rebaseline_commit(args.results, tier.name, name)
+                sel = commits.select(
+                    args.repo, args.branch, done | before, failed, cap, sample=sample
+                )
+                if join and join not in sel.chosen and join not in failed_commits.skipped(failed):
+                    sel.chosen.append(join)
+                    print(f"{tier.name}: re-baseline: {join[:8]}, the last of {prev}")
                 print(f"{tier.name}: {len(sel.fresh)} new, benchmarking {len(sel.chosen)}")
                 if args.summary:
                     with args.summary.open("a") as fh:
