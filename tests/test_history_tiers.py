@@ -19,7 +19,9 @@ import pytest
 from tests import tiny_asv
 from tests.test_results_history import branch_files, results_branch, running, store, write_plan
 from tests.tiny_asv import ROOT, Tiny
-from tools.ci import bench_commits, comment_body, failed_commits, machine, tiers
+from tools.ci import bench_commits, comment_body, environment, failed_commits, machine, tiers
+
+GHA = "gha-" + environment.declared().key  # tools.ci.machine's gha preset
 
 PART_LIMIT = 30  # s: room for asv to start and reach the benchmark on a loaded machine
 
@@ -69,7 +71,7 @@ def test_parts_have_their_own_limits_and_the_first_part_is_stored(tiny, monkeypa
     clone = tiny_asv.make_origin(tiny.base)
     origin = tiny.base / "origin.git"
     name = register(tiny, "exact", monkeypatch)
-    assert name == "gha-ubuntu-x64-exact"
+    assert name == f"{GHA}-exact"
     commit = tiny.commits[-1]
     run = tiny.base / "run"
     pidfile = tiny.base / "slow.pid"
@@ -140,7 +142,7 @@ def test_a_night_of_12_new_commits_with_a_cap_of_8(tmp_path, monkeypatch) -> Non
             commits.append(task["commit"])
     newest = [c[i] for i in (13, 12, 10, 9, 8, 7, 6, 5)]  # c[11] skipped, c[9] retried
     assert by_tier == {"exact": newest, "scale": [c[13]]}
-    assert {task["machine"] for task in tasks} == {exact, "gha-ubuntu-x64-nightly"}
+    assert {task["machine"] for task in tasks} == {exact, f"{GHA}-nightly"}
     exact_parts = [p.name for p in tiers.TIERS["exact"].parts]
     assert [x["part"] for x in tasks[: len(exact_parts)]] == exact_parts  # every part of the tip
     scale_parts = len(tiers.TIERS["scale"].parts)
@@ -222,7 +224,7 @@ def test_a_tier_is_a_machine_name_and_nothing_else() -> None:
     exact = machine.identity("gha", profile="pr", tier="exact")
     scale = machine.identity("gha", profile="nightly", tier="scale")
     plain = machine.identity("gha", profile="nightly", tier="")
-    assert exact["machine"] == "gha-ubuntu-x64-exact" and exact["profile"] == "pr"
+    assert exact["machine"] == f"{GHA}-exact" and exact["profile"] == "pr"
     assert scale == plain  # the scale tier is the nightly series as it was
     assert set(exact) == set(plain)
     with pytest.raises(machine.MachineError, match="tier exact runs the pr profile"):

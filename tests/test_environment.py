@@ -1,0 +1,334 @@
+"""One environment per series: the declaration, the runner check, the series key, re-baselines,
+and that nothing (merge, new regressions, bisect requests, bisect probes) crosses a series."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from asv import util
+from asv.results import Results
+from asv.runner import BenchmarkResult
+
+from tests import tiny_asv
+from tools.bisect import probe as probing
+from tools.bisect import requests as bisect_requests
+from tools.ci import environment, machine, merge_results, new_regressions, plan, rebaseline
+from tools.report import data as rd
+
+ROOT = Path(__file__).resolve().parents[1]
+EXACT = "gha-ubuntu2404-py3.14.10-vg3.22.0-r1-exact"
+NEXT_PATCH = "image=ubuntu-24.04 python=3.14.11"  # a Python patch release later
+BUILD = "bench_instructions.BuildInstructions.track_build_instructions"
+SITE = "nested-50"
+
+
+@pytest.fixture(autouse=True)
+def _declared(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in (environment.OVERRIDE_ENV, "ImageOS", "BENGAL_BENCH_TIER", "BENGAL_BENCH_MACHINE"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def test_the_declaration_names_the_exact_environment() -> None:
+    decl = environment.declared()
+    assert (decl.image, decl.python, decl.python_ft) == ("ubuntu-24.04", "3.14.10", "3.14.10t")
+    assert (decl.valgrind, decl.revision, decl.image_os) == ("3.22.0", 1, "ubuntu24")
+    assert decl.key == "ubuntu2404-py3.14.10-vg3.22.0-r1"
+    ident = machine.identity("gha", profile="pr", tier="exact")
+    assert ident["machine"] == EXACT and ident["os"] == "ubuntu-24.04"
+    assert {f: ident[f] for f in environment.FIELDS} == {
+        "image": "ubuntu-24.04", "python_patch": "3.14.10", "valgrind": "3.22.0", "revision": "1",
+    }  # fmt: skip
+    assert "cpu_model" not in ident and ident["cpu"] == "github-hosted"  # not a graph segment
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["image=ubuntu-22.04", "python=3.14.11", "valgrind=3.22.1", "revision=2"],
+)
+def test_every_declared_element_changes_the_series_name(
+    override: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(environment.OVERRIDE_ENV, override)
+    name = machine.identity("gha", profile="pr", tier="exact")["machine"]
+    assert name != EXACT and name.endswith("-exact")
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", name)
+    assert override.split("=")[1].replace("ubuntu-22.04", "ubuntu2204") in name
+
+
+@pytest.mark.parametrize("bad", ["python=3.14", "valgrind", "kernel=6.1", "revision=two"])
+def test_a_bad_override_is_one_line_exit_2(bad: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.ci.environment", "show"],
+        capture_output=True, text=True, cwd=ROOT,
+        env={**os.environ, environment.OVERRIDE_ENV: bad},
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert environment.OVERRIDE_ENV in proc.stderr
+
+
+def fake_runner(tmp: Path, pythons: dict[str, str], valgrind: str | None) -> Path:
+    """A PATH holding stand-ins for python3.14[t] (printing version and build) and valgrind."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name, version in pythons.items():
+        ft = version.endswith("t")
+        script = bin_dir / f"python{name}"
+        script.write_text(f"#!/bin/sh\necho '{version.removesuffix('t')} {ft}'\n")
+        script.chmod(0o755)
+    if valgrind:
+        (bin_dir / "valgrind").write_text(f"#!/bin/sh\necho valgrind-{valgrind}\n")
+        (bin_dir / "valgrind").chmod(0o755)
+    return bin_dir
+
+
+def check(path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k != environment.OVERRIDE_ENV}
+    return subprocess.run(
+        [sys.executable, "-m", "tools.ci.environment", "check", *args],
+        capture_output=True, text=True, cwd=ROOT,
+        env={**base, "PATH": str(path), "ImageOS": "ubuntu24", **env},
+    )  # fmt: skip
+
+
+def test_the_check_passes_on_the_declared_runner_and_names_each_difference(tmp_path) -> None:
+    good = fake_runner(tmp_path / "good", {"3.14": "3.14.10", "3.14t": "3.14.10t"}, "3.22.0")
+    proc = check(good, "--pythons", "3.14 3.14t")
+    assert proc.returncode == 0, proc.stderr
+    assert "ubuntu2404-py3.14.10-vg3.22.0-r1" in proc.stdout
+    cases = {
+        "runner image is ubuntu22, declared ubuntu24 (ubuntu-24.04)": (
+            good, {"ImageOS": "ubuntu22"}
+        ),
+        "python3.14 is 3.14.11, declared 3.14.10": (
+            fake_runner(tmp_path / "py", {"3.14": "3.14.11"}, "3.22.0"), {}
+        ),
+        "valgrind is not on PATH, declared 3.22.0": (
+            fake_runner(tmp_path / "novg", {"3.14": "3.14.10"}, None), {}
+        ),
+        "valgrind is 3.19.0, declared 3.22.0": (
+            fake_runner(tmp_path / "vg", {"3.14": "3.14.10"}, "3.19.0"), {}
+        ),
+    }  # fmt: skip
+    for expected, (path, env) in cases.items():
+        proc = check(path, **env)
+        assert proc.returncode == 1, expected
+        assert proc.stderr.count("\n") == 1 and proc.stderr.rstrip().endswith(expected)
+    # 3.14t asked for, but the interpreter is a GIL build: not the declared one
+    gil = fake_runner(tmp_path / "gil", {"3.14": "3.14.10", "3.14t": "3.14.10"}, "3.22.0")
+    proc = check(gil, "--pythons", "3.14 3.14t")
+    assert proc.returncode == 1 and "python3.14t is 3.14.10, declared 3.14.10t" in proc.stderr
+
+
+def test_a_rehearsal_declares_its_own_environment_and_passes(tmp_path) -> None:
+    """This machine (Debian 12, valgrind 3.19) passes with the override, and its series says so."""
+    debian = fake_runner(tmp_path, {"3.14": "3.14.10"}, "3.19.0")
+    override = "image=debian-12 valgrind=3.19.0"
+    proc = check(debian, ImageOS="debian12", **{environment.OVERRIDE_ENV: override})
+    assert proc.returncode == 0, proc.stderr
+    assert "debian12-py3.14.10-vg3.19.0-r1" in proc.stdout
+
+
+def test_cpu_models_are_stamped_per_benchmark_and_united_by_merge(tmp_path) -> None:
+    mdir = tmp_path / "m"
+    mdir.mkdir()
+    old, new = mdir / "aaaaaaaa-old.json", mdir / "aaaaaaaa-new.json"
+    old.write_text(json.dumps({"results": {"a": [1]}}))
+    os.utime(old, (1000, 1000))
+    new.write_text(json.dumps({"results": {"a": [1], "b": [2]}, "cpu_model": {"a": "EPYC"}}))
+    (mdir / "machine.json").write_text("{}")
+    assert environment.stamp_cpu(mdir, since=2000, cpu="Xeon") == 1
+    assert "cpu_model" not in json.loads(old.read_text())
+    assert json.loads(new.read_text())["cpu_model"] == {"a": "EPYC", "b": "Xeon"}
+    base = {"commit_hash": "c", "env_name": "e", "params": {}, "result_columns": ["result"]}
+    merged = merge_results.merge_result_file(
+        {**base, "results": {"a": [1]}, "cpu_model": {"a": "EPYC"}},
+        {**base, "results": {"b": [2]}, "cpu_model": {"b": "Xeon"}},
+    )
+    assert merged["cpu_model"] == {"a": "EPYC", "b": "Xeon"}
+    assert merged["results"] == {"a": [1], "b": [2]}
+
+
+# -- asv results of real shape, in two environments ---------------------------------------------
+
+
+def ident_of(override: str = "", tier: str = "exact") -> dict[str, str]:
+    env = {environment.OVERRIDE_ENV: override} if override else {}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        profile = "pr" if tier == "exact" else "nightly"
+        return machine.identity("gha", profile=profile, tier=tier)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+BENCH = {
+    BUILD: {"name": BUILD, "params": [[f"'{SITE}'"], ["'full'"]], "unit": "instructions",
+            "param_names": ["site", "build"], "version": "1", "type": "track"},
+}  # fmt: skip
+
+
+def write_results(
+    results: Path,
+    ident: dict[str, str],
+    values: dict[str, float | None],
+    dates: dict[str, int],
+    python: str = "3.14",
+) -> None:
+    """One asv result file per commit (asv's own writer), the machine's machine.json."""
+    util.write_json(str(results / "benchmarks.json"), BENCH, api_version=2)
+    name = ident["machine"]
+    (results / name).mkdir(parents=True, exist_ok=True)
+    util.write_json(str(results / name / "machine.json"), {**ident, "version": 1}, api_version=1)
+    for sha, value in values.items():
+        params = {**ident, "python": python}
+        r = Results(params, {}, sha, dates[sha], python, f"virtualenv-py{python}", {})
+        r.add_result(BENCH[BUILD], BenchmarkResult([value], [None], [None], 0, "", None))
+        r.save(str(results))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tiny_asv.Tiny:
+    return tiny_asv.make(tmp_path / "tiny", n_commits=8)
+
+
+def dates_of(tiny: tiny_asv.Tiny) -> dict[str, int]:
+    return {sha: 1_700_000_000_000 + i * 60_000 for i, sha in enumerate(tiny.commits)}
+
+
+def test_the_previous_series_and_its_last_commit_until_the_new_one_has_it(project) -> None:
+    results, c, dates = project.base / "results", project.commits, dates_of(project)
+    old, new = ident_of(), ident_of(NEXT_PATCH)
+    assert rebaseline.previous_series(results, "exact", new["machine"]) is None
+    write_results(results, old, {s: 100.0 for s in c[:4]} | {c[4]: None}, dates)  # c4 failed
+    write_results(results, ident_of(tier="scale"), {c[6]: 1.0}, dates)  # another tier
+    local = {**old, "machine": "local-pr"}
+    write_results(results, local, {c[7]: 1.0}, dates)  # not a CI series
+    assert rebaseline.previous_series(results, "exact", new["machine"]) == old["machine"]
+    assert rebaseline.rebaseline_commit(results, "exact", new["machine"]) == c[3]
+    assert rebaseline.rebaseline_commit(results, "exact", old["machine"]) is None  # no other
+    write_results(results, new, {c[5]: 110.0}, dates)
+    assert rebaseline.rebaseline_commit(results, "exact", new["machine"]) == c[3]  # still due
+    write_results(results, new, {c[3]: 110.0}, dates)
+    assert rebaseline.rebaseline_commit(results, "exact", new["machine"]) is None
+    (entry,) = rebaseline.rebaselines(results)
+    assert entry["from"] == old["machine"] and entry["to"] == new["machine"]
+    assert entry["commit"] == c[3] and entry["remeasured"] is True
+    assert entry["changed"] == {"python_patch": ["3.14.10", "3.14.11"]}
+    assert "python_patch 3.14.10 → 3.14.11" in rebaseline.describe(entry)
+
+
+def test_the_nightly_plan_re_measures_the_last_commit_of_the_previous_series(project) -> None:
+    results, c, dates = project.base / "results", project.commits, dates_of(project)
+    write_results(results, ident_of(), {s: 100.0 for s in c[:5]}, dates)
+    out = project.base / "plan.json"
+    argv = ["nightly", "--repo", str(project.project), "--results", str(results),
+            "--exact-cap", "16", "--scale-budget", "1", "--out", str(out)]  # fmt: skip
+    os.environ[environment.OVERRIDE_ENV] = NEXT_PATCH
+    try:
+        assert plan.main(argv) == 0
+    finally:
+        del os.environ[environment.OVERRIDE_ENV]
+    exact = [t["commit"] for t in plan.load(out) if t["tier"] == "exact"]
+    # the new series: the commits after the previous series' last (not the whole history), then
+    # that last commit again, once per part
+    assert list(dict.fromkeys(exact)) == [c[7], c[6], c[5], c[4]]
+    assert {t["machine"] for t in plan.load(out) if t["tier"] == "exact"} == {
+        ident_of(NEXT_PATCH)["machine"]
+    }
+
+
+def publish(tiny: tiny_asv.Tiny, results: Path, html: Path) -> list[new_regressions.Jump]:
+    conf = tiny.conf(results, html)
+    proc = tiny.run([sys.executable, "-m", "asv", "publish", "--config", str(conf)])
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return new_regressions.load_site(html)
+
+
+def test_a_python_patch_change_mid_series_is_a_re_baseline_not_a_regression(project) -> None:
+    """The counts move 10% with the new Python patch: in one series that is a regression and a
+    bisect; across the re-baseline it is neither, and the graphs carry a re-baseline tag."""
+    c, dates, base = project.commits, dates_of(project), project.base
+    old, new = ident_of(), ident_of(NEXT_PATCH)
+    before_results = base / "before"
+    write_results(before_results, old, {s: 1e9 for s in c[:4]}, dates)
+    before = base / "site-before"
+    assert publish(project, before_results, before) == []
+    # what the new environment measured: the re-baseline commit c3 and new commits (c4 not yet)
+    moved = {s: 1.1e9 for s in (c[3], *c[5:])}
+    split = base / "split"
+    write_results(split, old, {s: 1e9 for s in c[:4]}, dates)
+    write_results(split, new, moved, dates)
+    after = base / "site-after"
+    jumps = new_regressions.new_jumps(
+        new_regressions.load_site(before), publish(project, split, after)
+    )
+    assert jumps == []
+    assert bisect_requests.requests(jumps, 3) == []
+    entries = rebaseline.rebaselines(split)
+    assert rebaseline.mark_site(after, entries) == 1
+    tags = json.loads((after / "index.json").read_text())["tags"]
+    revision = {sha: int(r) for r, sha in json.loads((after / "index.json").read_text())[
+        "revision_to_hash"].items()}  # fmt: skip
+    assert tags == {"re-baseline exact (python_patch)": revision[c[3]]}
+    assert json.loads((after / "rebaselines.json").read_text()) == entries
+    assert "python_patch 3.14.10 → 3.14.11" in (after / "rebaselines.html").read_text()
+    assert "1 re-baseline(s)" in (after / "index.html").read_text()
+    assert rebaseline.mark_site(after, entries) == 1  # again: the line is not added twice
+    assert (after / "index.html").read_text().count(rebaseline.BANNER) == 1
+    # the control: the same numbers in one series are a regression, and a bisect
+    mixed = base / "mixed"
+    write_results(mixed, old, {s: 1e9 for s in c[:4]} | {s: 1.1e9 for s in c[5:]}, dates)
+    control = new_regressions.new_jumps(
+        new_regressions.load_site(before), publish(project, mixed, base / "site-mixed")
+    )
+    assert [(j.before, j.after) for j in control] == [(c[3], c[5])]
+    assert bisect_requests.requests(control, 3) == [(c[3], c[5], "full", "exact")]
+
+
+def test_the_bisect_reuses_only_its_own_series_and_python(project, tmp_path) -> None:
+    """A stored end of another environment, or of 3.14t, is not reused: it is measured again."""
+    c, dates = project.commits, dates_of(project)
+    stored = tmp_path / "stored"
+    target = probing.targets()["full"]
+    prober = probing.Prober(
+        project.project, target, "pr", tmp_path / "run", tmp_path / "work", "gha",
+        tier="exact", stored_dir=stored,
+    )  # fmt: skip
+    assert prober.machine == EXACT and prober.name == f"{BUILD}('{SITE}', 'full')"
+    write_results(stored, ident_of(NEXT_PATCH), {c[0]: 5.0}, dates)  # another environment
+    write_results(stored, ident_of(), {c[1]: 7.0}, dates, python="3.14t")  # another python
+    write_results(stored, ident_of(), {c[2]: 9.0}, dates)
+    assert prober.stored(c[0]) is None
+    assert prober.stored(c[1]) is None
+    assert prober.stored(c[2]) == 9.0
+    # both pythons of one commit stay two files, read apart
+    write_results(stored, ident_of(), {c[1]: 8.0}, dates)
+    merged = tmp_path / "merged"
+    merge_results.merge_trees(merged, [stored])
+    files = sorted(p.name for p in (merged / EXACT).glob(f"{c[1][:8]}-*.json"))
+    assert files == [f"{c[1][:8]}-virtualenv-py3.14.json", f"{c[1][:8]}-virtualenv-py3.14t.json"]
+    for python, value in (("3.14", 8.0), ("3.14t", 7.0)):
+        rs = rd.load(merged, machine=EXACT, python=python)
+        commit = next(x for x in rs.commits if x.sha == c[1])
+        assert commit.measurements[prober.name].value == value
+
+
+def test_merge_refuses_another_environment_in_one_machine_directory(tmp_path) -> None:
+    ident = ident_of()
+    write_results(tmp_path / "a", ident, {"a" * 40: 1.0}, {"a" * 40: 1})
+    other = {**ident, "valgrind": "3.22.1"}  # same name, another valgrind: a forged machine.json
+    write_results(tmp_path / "b", other, {"b" * 40: 1.0}, {"b" * 40: 2})
+    with pytest.raises(merge_results.MergeError, match=r"valgrind 3\.22\.1 into machine"):
+        merge_results.merge_trees(tmp_path / "out", [tmp_path / "a", tmp_path / "b"])
+    assert not (tmp_path / "out").exists()  # all or nothing
