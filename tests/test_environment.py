@@ -332,3 +332,44 @@ def test_merge_refuses_another_environment_in_one_machine_directory(tmp_path) ->
     with pytest.raises(merge_results.MergeError, match=r"valgrind 3\.22\.1 into machine"):
         merge_results.merge_trees(tmp_path / "out", [tmp_path / "a", tmp_path / "b"])
     assert not (tmp_path / "out").exists()  # all or nothing
+
+
+def test_bench_jobs_check_the_runner_before_measuring() -> None:
+    """The check runs before the first Bengal measurement, with the part's own valgrind need, and
+    every workflow that names a series reads the same declaration (and its rehearsal override)."""
+    import yaml
+
+    workflows = ROOT / ".github" / "workflows"
+
+    def steps(name: str, job: str) -> list[str]:
+        data = yaml.safe_load((workflows / f"{name}.yml").read_text())
+        assert "BENGAL_BENCH_ENV_OVERRIDE" in data["env"], name
+        return [str(s.get("run", "")) for s in data["jobs"][job]["steps"]]
+
+    for name, job, measure in (
+        ("nightly", "bench", "tools.ci.bench_commits"),
+        ("backfill", "bench", "tools.ci.bench_commits"),
+        ("bisect", "bisect", "python -m tools.bisect "),
+    ):
+        runs = steps(name, job)
+        check_at = next(i for i, r in enumerate(runs) if "tools.ci.environment check" in r)
+        assert check_at < next(i for i, r in enumerate(runs) if measure in r), name
+        if job == "bench":
+            assert '--tier "$TIER" --part "$PART"' in runs[check_at]
+    compare = yaml.safe_load((workflows / "compare.yml").read_text())
+    assert compare["jobs"]["compare"]["env"]["MACHINE"] == (
+        "${{ needs.trusted-inputs.outputs.machine }}"
+    )
+    assert "tools.ci.machine --preset gha --name" in "".join(
+        str(s.get("run", "")) for s in compare["jobs"]["trusted-inputs"]["steps"]
+    )
+    assert "BENGAL_BENCH_ENV_OVERRIDE" in compare["env"]
+
+
+def test_a_part_without_instruction_counts_does_not_need_valgrind(tmp_path) -> None:
+    no_vg = fake_runner(tmp_path, {"3.14": "3.14.10"}, None)
+    assert check(no_vg, "--tier", "exact", "--part", "counters").returncode == 0
+    proc = check(no_vg, "--tier", "exact", "--part", "counts")
+    assert proc.returncode == 1 and "valgrind is not on PATH" in proc.stderr
+    proc = check(no_vg, "--tier", "exact", "--part", "nope")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1

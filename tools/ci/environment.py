@@ -190,6 +190,15 @@ def stamp_cpu(machine_dir: Path, since: float, cpu: str | None = None) -> int:
     return stamped
 
 
+def counts_instructions(tier: str, part: str) -> bool:
+    """Whether a part runs valgrind (bench_instructions); True when no part is named."""
+    if not (tier and part):
+        return True
+    from tools.ci import tiers  # stdlib-only too
+
+    return any(p.startswith("bench_instructions") for p in tiers.tier(tier).part(part).prefixes)
+
+
 def differences(
     decl: Environment, pythons: list[str], valgrind: bool = True, environ: dict | None = None
 ) -> list[str]:
@@ -227,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="exit 1 with one line when this runner differs")
     p.add_argument("--pythons", default="3.14", help="asv's pythons, e.g. '3.14 3.14t'")
     p.add_argument("--no-valgrind", action="store_true", help="a job that counts nothing")
+    p.add_argument("--tier", default="", help="with --part: valgrind only if the part counts")
+    p.add_argument("--part", default="", help="a part of --tier (tools.ci.tiers)")
     args = parser.parse_args(argv)
     try:
         decl = declared()
@@ -239,7 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MEASUREMENT_REVISION={decl.revision}\nSERIES_KEY={decl.key}")
         return 0
     pythons = [p for p in re.split(r"[\s,]+", args.pythons.strip()) if p]
-    found = differences(decl, pythons, valgrind=not args.no_valgrind)
+    try:
+        counts = counts_instructions(args.tier, args.part)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    found = differences(decl, pythons, valgrind=counts and not args.no_valgrind)
     if found:
         print(
             "error: this runner is not the declared environment (tools/ci/environment.py"

@@ -31,8 +31,8 @@ from tools.ci import commits, failed_commits, github_output, machine, rebaseline
 
 MAX_JOBS = 256  # GitHub's limit of jobs per matrix
 # Minutes of a job around its benchmark step: checkout, Pythons, the pinned tooling, the Bengal
-# clone (their steps' own limits), the upload, and slack above all of them.
-SETUP_MINUTES = 5 + 5 + 5 + 10 + 15
+# clone, the environment check (their steps' own limits), the upload, and slack above all of them.
+SETUP_MINUTES = 5 + 5 + 5 + 10 + 15 + 2
 UPLOAD_MINUTES = 10
 SLACK_MINUTES = 15
 STEP_SLACK_MINUTES = 5  # the benchmark step's limit above its part's
