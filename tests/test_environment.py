@@ -87,23 +87,37 @@ def fake_runner(tmp: Path, pythons: dict[str, str], valgrind: str | None) -> Pat
     return bin_dir
 
 
-def check(path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k != environment.OVERRIDE_ENV}
-    return subprocess.run(
-        [sys.executable, "-m", "tools.ci.environment", "check", *args],
-        capture_output=True, text=True, cwd=ROOT,
-        env={**base, "PATH": str(path), "ImageOS": "ubuntu24", **env},
-    )  # fmt: skip
+@pytest.fixture
+def check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    """``python -m tools.ci.environment check ARGS`` on a runner whose PATH is ``path`` and whose
+    /etc/os-release names ``image`` (ID-VERSION_ID): (exit status, stdout, stderr)."""
+
+    def run(path: Path, *args: str, image: str = "ubuntu-24.04", override: str = ""):
+        os_release = tmp_path / "os-release"
+        name, _, version = image.partition("-")
+        os_release.write_text(f'NAME="x"\nID={name}\nVERSION_ID="{version}"\n')
+        monkeypatch.setattr(environment, "OS_RELEASE", os_release)
+        monkeypatch.setenv("PATH", str(path))
+        monkeypatch.setenv("ImageOS", "ubuntu24")  # act sets it from runs-on: not trusted
+        monkeypatch.setenv(environment.OVERRIDE_ENV, override)
+        rc = environment.main(["check", *args])
+        out = capsys.readouterr()
+        return rc, out.out, out.err
+
+    return run
 
 
-def test_the_check_passes_on_the_declared_runner_and_names_each_difference(tmp_path) -> None:
+def test_the_check_passes_on_the_declared_runner_and_names_each_difference(tmp_path, check) -> None:
     good = fake_runner(tmp_path / "good", {"3.14": "3.14.10", "3.14t": "3.14.10t"}, "3.22.0")
-    proc = check(good, "--pythons", "3.14 3.14t")
-    assert proc.returncode == 0, proc.stderr
-    assert "ubuntu2404-py3.14.10-vg3.22.0-r1" in proc.stdout
+    rc, out, err = check(good, "--pythons", "3.14 3.14t")
+    assert rc == 0, err
+    assert "ubuntu2404-py3.14.10-vg3.22.0-r1" in out
     cases = {
         "runner image is ubuntu22, declared ubuntu24 (ubuntu-24.04)": (
-            good, {"ImageOS": "ubuntu22"}
+            good, {"image": "ubuntu-22.04"}
+        ),
+        "runner image is debian12, declared ubuntu24 (ubuntu-24.04)": (
+            good, {"image": "debian-12"}  # although $ImageOS says ubuntu24
         ),
         "python3.14 is 3.14.11, declared 3.14.10": (
             fake_runner(tmp_path / "py", {"3.14": "3.14.11"}, "3.22.0"), {}
@@ -115,23 +129,25 @@ def test_the_check_passes_on_the_declared_runner_and_names_each_difference(tmp_p
             fake_runner(tmp_path / "vg", {"3.14": "3.14.10"}, "3.19.0"), {}
         ),
     }  # fmt: skip
-    for expected, (path, env) in cases.items():
-        proc = check(path, **env)
-        assert proc.returncode == 1, expected
-        assert proc.stderr.count("\n") == 1 and proc.stderr.rstrip().endswith(expected)
+    for expected, (path, kw) in cases.items():
+        rc, _, err = check(path, **kw)
+        assert rc == 1, expected
+        assert err.count("\n") == 1 and err.rstrip().endswith(expected), err
     # 3.14t asked for, but the interpreter is a GIL build: not the declared one
     gil = fake_runner(tmp_path / "gil", {"3.14": "3.14.10", "3.14t": "3.14.10"}, "3.22.0")
-    proc = check(gil, "--pythons", "3.14 3.14t")
-    assert proc.returncode == 1 and "python3.14t is 3.14.10, declared 3.14.10t" in proc.stderr
+    rc, _, err = check(gil, "--pythons", "3.14 3.14t")
+    assert rc == 1 and "python3.14t is 3.14.10, declared 3.14.10t" in err
 
 
-def test_a_rehearsal_declares_its_own_environment_and_passes(tmp_path) -> None:
+def test_a_rehearsal_declares_its_own_environment_and_passes(tmp_path, check) -> None:
     """This machine (Debian 12, valgrind 3.19) passes with the override, and its series says so."""
     debian = fake_runner(tmp_path, {"3.14": "3.14.10"}, "3.19.0")
     override = "image=debian-12 valgrind=3.19.0"
-    proc = check(debian, ImageOS="debian12", **{environment.OVERRIDE_ENV: override})
-    assert proc.returncode == 0, proc.stderr
-    assert "debian12-py3.14.10-vg3.19.0-r1" in proc.stdout
+    rc, out, err = check(debian, image="debian-12", override=override)
+    assert rc == 0, err
+    assert "debian12-py3.14.10-vg3.19.0-r1" in out
+    rc, _, err = check(debian, image="debian-12")  # without it: both differences, one line
+    assert rc == 1 and "runner image is debian12" in err and "valgrind is 3.19.0" in err
 
 
 def test_cpu_models_are_stamped_per_benchmark_and_united_by_merge(tmp_path) -> None:
@@ -366,10 +382,10 @@ def test_bench_jobs_check_the_runner_before_measuring() -> None:
     assert "BENGAL_BENCH_ENV_OVERRIDE" in compare["env"]
 
 
-def test_a_part_without_instruction_counts_does_not_need_valgrind(tmp_path) -> None:
+def test_a_part_without_instruction_counts_does_not_need_valgrind(tmp_path, check) -> None:
     no_vg = fake_runner(tmp_path, {"3.14": "3.14.10"}, None)
-    assert check(no_vg, "--tier", "exact", "--part", "counters").returncode == 0
-    proc = check(no_vg, "--tier", "exact", "--part", "counts")
-    assert proc.returncode == 1 and "valgrind is not on PATH" in proc.stderr
-    proc = check(no_vg, "--tier", "exact", "--part", "nope")
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert check(no_vg, "--tier", "exact", "--part", "counters")[0] == 0
+    rc, _, err = check(no_vg, "--tier", "exact", "--part", "counts")
+    assert rc == 1 and "valgrind is not on PATH" in err
+    rc, _, err = check(no_vg, "--tier", "exact", "--part", "nope")
+    assert rc == 2 and err.count("\n") == 1

@@ -17,7 +17,9 @@ series of their own instead of a step in the old one.
 
 A rehearsal on another machine declares its own environment with
 ``BENGAL_BENCH_ENV_OVERRIDE="image=debian-12 valgrind=3.19.0"`` (any of image, python,
-valgrind, revision): the names of its series then say where they were measured.
+valgrind, revision; the workflows pass the repository variable of that name): the check then
+holds it to that, and the names of its series say where they were measured. The image is read
+from /etc/os-release, not from ``$ImageOS``, which act sets from the ``runs-on`` label.
 
 This module is stdlib-only: the check runs before anything is installed.
 
@@ -47,6 +49,7 @@ OVERRIDE_ENV = "BENGAL_BENCH_ENV_OVERRIDE"
 # Fields recorded in machine.json and every result's params (tools.ci.machine): constant within
 # a series, since the series' name holds them all.
 FIELDS = ("image", "python_patch", "valgrind", "revision")
+OS_RELEASE = Path("/etc/os-release")
 CPU_KEY = "cpu_model"  # result-file key: benchmark -> the CPU model that measured it
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _IMAGE = re.compile(r"^[a-z]+-\d+(\.\d+)?$")
@@ -122,18 +125,19 @@ def declared(environ: dict[str, str] | os._Environ[str] | None = None) -> Enviro
 
 
 def actual_image_os(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
-    """``$ImageOS`` on GitHub's runners, else ID and VERSION_ID's major of /etc/os-release."""
-    environ = os.environ if environ is None else environ
-    if environ.get("ImageOS"):
-        return environ["ImageOS"]
+    """The image this job runs on, as ID and VERSION_ID's major of its /etc/os-release
+    (``ubuntu24`` on GitHub's ubuntu-24.04, like its ``$ImageOS``). ``$ImageOS`` is only the
+    fallback: act sets it from the ``runs-on`` label whatever the host is."""
     fields: dict[str, str] = {}
     try:
-        for line in Path("/etc/os-release").read_text().splitlines():
+        for line in OS_RELEASE.read_text().splitlines():
             key, _, value = line.partition("=")
             fields[key] = value.strip().strip('"')
     except OSError:
-        return "unknown"
-    return fields.get("ID", "unknown") + fields.get("VERSION_ID", "").split(".")[0]
+        pass
+    if fields.get("ID"):
+        return fields["ID"] + fields.get("VERSION_ID", "").split(".")[0]
+    return (os.environ if environ is None else environ).get("ImageOS") or "unknown"
 
 
 def python_version(exe: str) -> tuple[str, bool] | None:
