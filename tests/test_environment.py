@@ -222,7 +222,7 @@ def dates_of(tiny: tiny_asv.Tiny) -> dict[str, int]:
     return {sha: 1_700_000_000_000 + i * 60_000 for i, sha in enumerate(tiny.commits)}
 
 
-def test_the_previous_series_and_its_last_commit_until_the_new_one_has_it(project) -> None:
+def test_the_previous_series_and_its_last_commit_until_the_new_one_has_it(project, capsys) -> None:
     results, c, dates = project.base / "results", project.commits, dates_of(project)
     old, new = ident_of(), ident_of(NEXT_PATCH)
     assert rebaseline.previous_series(results, "exact", new["machine"]) is None
@@ -242,6 +242,14 @@ def test_the_previous_series_and_its_last_commit_until_the_new_one_has_it(projec
     assert entry["commit"] == c[3] and entry["remeasured"] is True
     assert entry["changed"] == {"python_patch": ["3.14.10", "3.14.11"]}
     assert "python_patch 3.14.10 → 3.14.11" in rebaseline.describe(entry)
+    # counts per CPU model, as the nightly's summary shows them
+    environment.stamp_cpu(results / new["machine"], since=0, cpu="AMD EPYC 7763")
+    assert entry["cpu_models"] == {}
+    assert rebaseline.rebaselines(results)[0]["cpu_models"] == {"AMD EPYC 7763": 2}
+    assert rebaseline.main([str(results)]) == 0
+    out = capsys.readouterr().out
+    assert f"- `{new['machine']}`: 2 commit(s); benchmarks per CPU model: AMD EPYC 7763: 2" in out
+    assert f"- {rebaseline.describe(entry)}" in out
 
 
 def test_the_nightly_plan_re_measures_the_last_commit_of_the_previous_series(project) -> None:

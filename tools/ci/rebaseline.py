@@ -205,11 +205,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.site} is not a published asv site (no index.json)", file=sys.stderr)
         return 2
     entries = rebaselines(args.results)
+    print(f"### Re-baselines ({len(entries)})\n")  # markdown: also a run summary
     for entry in entries:
-        print(describe(entry))
+        print(f"- {describe(entry)}")
+    print("\n### Series and the CPU models that measured them\n")
     for s in series(args.results):
         models = ", ".join(f"{m}: {n}" for m, n in sorted(s.cpus.items())) or "none recorded"
-        print(f"{s.machine}: {len(s.dates)} commit(s); benchmarks per CPU model: {models}")
+        print(f"- `{s.machine}`: {len(s.dates)} commit(s); benchmarks per CPU model: {models}")
     if args.json:
         args.json.write_text(json.dumps(entries, indent=1) + "\n")
     if args.site:
