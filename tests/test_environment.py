@@ -246,6 +246,8 @@ def test_the_previous_series_and_its_last_commit_until_the_new_one_has_it(projec
     environment.stamp_cpu(results / new["machine"], since=0, cpu="AMD EPYC 7763")
     assert entry["cpu_models"] == {}
     assert rebaseline.rebaselines(results)[0]["cpu_models"] == {"AMD EPYC 7763": 2}
+    environment.stamp_cpu(results / old["machine"], since=0, cpu="[x](https://evil)")
+    assert rebaseline.series(results, "exact")[0].cpus == {"(not a CPU model name)": 4}
     assert rebaseline.main([str(results)]) == 0
     out = capsys.readouterr().out
     assert f"- `{new['machine']}`: 2 commit(s); benchmarks per CPU model: AMD EPYC 7763: 2" in out

@@ -23,6 +23,7 @@ import argparse
 import html
 import itertools
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ PREFIX = "gha-"  # CI machines (tools.ci.machine's gha preset); local ones are n
 FILE_NAME = "rebaselines.json"
 PAGE = "rebaselines.html"
 BANNER = "<!-- bengal-rebaselines -->"
+_CPU = re.compile(r"[\w ()@.,+-]{1,100}")
 
 
 @dataclass
@@ -90,8 +92,11 @@ def series(results_dir: Path, tier: str | None = None) -> list[Series]:
             sha, date = result.get("commit_hash"), result.get("date")
             if isinstance(sha, str) and isinstance(date, int):
                 s.dates[sha] = max(date, s.dates.get(sha, date))
-            for model in (result.get(CPU_KEY) or {}).values():
-                s.cpus[str(model)] = s.cpus.get(str(model), 0) + 1
+            models = result.get(CPU_KEY)
+            for model in models.values() if isinstance(models, dict) else []:
+                # written by a job that ran Bengal: shown only when it reads as a CPU model
+                name = str(model) if _CPU.fullmatch(str(model)) else "(not a CPU model name)"
+                s.cpus[name] = s.cpus.get(name, 0) + 1
         if s.dates:
             found.append(s)
     return sorted(found, key=Series.order)
@@ -106,14 +111,13 @@ def previous_series(results_dir: Path, tier: str, current: str) -> str | None:
 def rebaseline_commit(results_dir: Path, tier: str, current: str) -> str | None:
     """The commit the nightly must measure in the ``current`` series so that it joins the
     previous one: the previous series' last measured commit, until ``current`` has it."""
-    prev = previous_series(results_dir, tier, current)
-    if prev is None:
+    chain = series(results_dir, tier)
+    others = [s for s in chain if s.machine != current]
+    now = [s for s in chain if s.machine == current]
+    if not others:
         return None
-    (old,) = [s for s in series(results_dir, tier) if s.machine == prev]
-    now = [s for s in series(results_dir, tier) if s.machine == current]
-    if old.last is None or (now and old.last in now[0].dates):
-        return None
-    return old.last
+    last = others[-1].last
+    return None if now and last in now[0].dates else last
 
 
 def rebaselines(results_dir: Path) -> list[dict[str, object]]:
