@@ -399,3 +399,15 @@ def test_a_part_without_instruction_counts_does_not_need_valgrind(tmp_path, chec
     assert rc == 1 and "valgrind is not on PATH" in err
     rc, _, err = check(no_vg, "--tier", "exact", "--part", "nope")
     assert rc == 2 and err.count("\n") == 1
+
+
+def test_a_field_new_machines_record_does_not_renew_old_regressions() -> None:
+    """asv gives the older series' graphs an ``image-null`` segment once newer machines record
+    ``image``: the same step of the same series is not a new regression."""
+    step = ("a" * 40, "b" * 40, 1.0, 2.0)
+    old = new_regressions.Jump(BUILD, "graphs/machine-gha-x-exact/python-3.14/x.json", *step)
+    moved = new_regressions.Jump(
+        BUILD, "graphs/image-null/machine-gha-x-exact/python-3.14/x.json", *step
+    )
+    other = new_regressions.Jump(BUILD, "graphs/image-u/machine-gha-y-exact/x.json", *step)
+    assert new_regressions.new_jumps([old], [moved, other]) == [other]
