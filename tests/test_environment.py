@@ -411,3 +411,12 @@ def test_a_field_new_machines_record_does_not_renew_old_regressions() -> None:
     )
     other = new_regressions.Jump(BUILD, "graphs/image-u/machine-gha-y-exact/x.json", *step)
     assert new_regressions.new_jumps([old], [moved, other]) == [other]
+
+
+def test_no_bisect_of_a_python_the_bisect_does_not_probe() -> None:
+    step = ("b" * 40, "a" * 40, 1.0, 2.0)
+    name = f"{BUILD}('{SITE}', 'full')"
+    graph = "graphs/branch-main/machine-gha-x-exact/python-{}/x.json"
+    gil = new_regressions.Jump(name, graph.format("3.14"), *step)
+    ft = new_regressions.Jump(name, graph.format("3.14t"), *step)
+    assert bisect_requests.requests([ft, gil], 3) == [("a" * 40, "b" * 40, "full", "exact")]

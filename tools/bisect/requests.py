@@ -3,7 +3,9 @@
 Why: asv's step detection names a range (the last good and the first bad measured commit); the
 nightly measures about two commits a night, so that range holds a day of Bengal's commits. Each
 new step of an instruction count or exact work counter becomes one ``bisect.yml`` dispatch;
-wall-time and memory steps are not bisected (their noise needs repeated samples).
+wall-time and memory steps are not bisected (their noise needs repeated samples), nor are steps of
+the free-threaded series (the bisect probes 3.14 only). A step never spans two environments:
+each has its own series (tools.ci.environment).
 
     python -m tools.bisect.requests OLD_SITE NEW_SITE --out bisects.txt [--max 3]
 
@@ -25,6 +27,8 @@ from tools.ci.new_regressions import Jump, load_site, new_jumps
 _PARAMS = re.compile(r"^(?P<key>[\w.]+)(\('(?P<site>[\w-]+)', '(?P<build>\w+)'\))?$")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _MACHINE = re.compile(r"machine-([\w.-]+)")
+_PYTHON = re.compile(r"(?:^|/)python-([\w.]+)(?:/|$)")
+PYTHON = "3.14"  # the python a bisect probes (tools.bisect.probe.Prober's default)
 
 
 def tier_of(graph: str) -> str | None:
@@ -53,6 +57,9 @@ def requests(jumps: list[Jump], limit: int) -> list[tuple[str, str, str, str]]:
     for jump in jumps:
         target, tier = target_of(jump.benchmark), tier_of(jump.graph)
         shas = (jump.before or "", jump.after)
+        python = _PYTHON.search(jump.graph)
+        if python and python[1] != PYTHON:
+            continue  # a 3.14t series: the bisect would probe another python
         if target and tier and all(_SHA.fullmatch(s) for s in shas):
             request = (jump.before or "", jump.after, target, tier)
             if request not in out:
