@@ -254,17 +254,17 @@ def test_the_previous_series_and_its_last_commit_until_the_new_one_has_it(projec
     assert f"- {rebaseline.describe(entry)}" in out
 
 
-def test_the_nightly_plan_re_measures_the_last_commit_of_the_previous_series(project) -> None:
+def test_the_nightly_plan_re_measures_the_last_commit_of_the_previous_series(
+    project, monkeypatch
+) -> None:
     results, c, dates = project.base / "results", project.commits, dates_of(project)
     write_results(results, ident_of(), {s: 100.0 for s in c[:5]}, dates)
     out = project.base / "plan.json"
     argv = ["nightly", "--repo", str(project.project), "--results", str(results),
             "--exact-cap", "16", "--scale-budget", "1", "--out", str(out)]  # fmt: skip
-    os.environ[environment.OVERRIDE_ENV] = NEXT_PATCH
-    try:
-        assert plan.main(argv) == 0
-    finally:
-        del os.environ[environment.OVERRIDE_ENV]
+    monkeypatch.setenv(environment.OVERRIDE_ENV, NEXT_PATCH)
+    assert plan.main(argv) == 0
+    monkeypatch.delenv(environment.OVERRIDE_ENV)
     exact = [t["commit"] for t in plan.load(out) if t["tier"] == "exact"]
     # the new series: the commits after the previous series' last (not the whole history), then
     # that last commit again, once per part
