@@ -286,19 +286,14 @@ def test_a_python_patch_change_mid_series_is_a_re_baseline_not_a_regression(proj
     bisect; across the re-baseline it is neither, and the graphs carry a re-baseline tag."""
     c, dates, base = project.commits, dates_of(project), project.base
     old, new = ident_of(), ident_of(NEXT_PATCH)
-    before_results = base / "before"
-    write_results(before_results, old, {s: 1e9 for s in c[:4]}, dates)
-    before = base / "site-before"
-    assert publish(project, before_results, before) == []
+    before: list[new_regressions.Jump] = []  # the site before: four equal values, no step
     # what the new environment measured: the re-baseline commit c3 and new commits (c4 not yet)
     moved = {s: 1.1e9 for s in (c[3], *c[5:])}
     split = base / "split"
     write_results(split, old, {s: 1e9 for s in c[:4]}, dates)
     write_results(split, new, moved, dates)
     after = base / "site-after"
-    jumps = new_regressions.new_jumps(
-        new_regressions.load_site(before), publish(project, split, after)
-    )
+    jumps = new_regressions.new_jumps(before, publish(project, split, after))
     assert jumps == []
     assert bisect_requests.requests(jumps, 3) == []
     entries = rebaseline.rebaselines(split)
@@ -315,9 +310,7 @@ def test_a_python_patch_change_mid_series_is_a_re_baseline_not_a_regression(proj
     # the control: the same numbers in one series are a regression, and a bisect
     mixed = base / "mixed"
     write_results(mixed, old, {s: 1e9 for s in c[:4]} | {s: 1.1e9 for s in c[5:]}, dates)
-    control = new_regressions.new_jumps(
-        new_regressions.load_site(before), publish(project, mixed, base / "site-mixed")
-    )
+    control = new_regressions.new_jumps(before, publish(project, mixed, base / "site-mixed"))
     assert [(j.before, j.after) for j in control] == [(c[3], c[5])]
     assert bisect_requests.requests(control, 3) == [(c[3], c[5], "full", "exact")]
 
