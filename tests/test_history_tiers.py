@@ -19,7 +19,9 @@ import pytest
 from tests import tiny_asv
 from tests.test_results_history import branch_files, running, store, write_plan
 from tests.tiny_asv import ROOT, Tiny
-from tools.ci import bench_commits, comment_body, machine, tiers
+from tools.ci import bench_commits, comment_body, environment, machine, tiers
+
+GHA = "gha-" + environment.declared().key  # tools.ci.machine's gha preset
 
 PART_LIMIT = 30  # s: room for asv to start and reach the benchmark on a loaded machine
 
@@ -69,7 +71,7 @@ def test_parts_have_their_own_limits_and_the_first_part_is_stored(tiny, monkeypa
     clone = tiny_asv.make_origin(tiny.base)
     origin = tiny.base / "origin.git"
     name = register(tiny, "exact", monkeypatch)
-    assert name == "gha-ubuntu-x64-exact"
+    assert name == f"{GHA}-exact"
     commit = tiny.commits[-1]
     run = tiny.base / "run"
     pidfile = tiny.base / "slow.pid"
@@ -172,12 +174,12 @@ def test_a_tier_is_a_machine_name_and_nothing_else() -> None:
     exact = machine.identity("gha", profile="pr", tier="exact")
     scale = machine.identity("gha", profile="nightly", tier="scale")
     plain = machine.identity("gha", profile="nightly", tier="")
-    assert exact["machine"] == "gha-ubuntu-x64-exact" and exact["profile"] == "pr"
+    assert exact["machine"] == f"{GHA}-exact" and exact["profile"] == "pr"
     assert scale == plain  # the scale tier is the nightly series as it was
     assert set(exact) == set(plain)
     # the tier's parts at other sites (a rehearsal's smoke) never join the tier's own series
     other = machine.identity("gha", profile="smoke", tier="exact")
-    assert other["machine"] == "gha-ubuntu-x64-exact-smoke" and other["profile"] == "smoke"
+    assert other["machine"] == f"{GHA}-exact-smoke" and other["profile"] == "smoke"
 
 
 def test_bad_parts_are_one_line(tmp_path) -> None:

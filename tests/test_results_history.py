@@ -22,7 +22,9 @@ import pytest
 
 from tests import tiny_asv
 from tests.tiny_asv import ROOT, Tiny
-from tools.ci import ledger, machine, merge_results, store_results
+from tools.ci import environment, ledger, machine, merge_results, store_results
+
+GHA = "gha-" + environment.declared().key  # tools.ci.machine's gha preset
 
 
 @pytest.fixture()
@@ -56,7 +58,7 @@ def test_machine_name_carries_the_profile(monkeypatch) -> None:
         names[profile] = ident["machine"]
         local = machine.identity("local")
         assert local["machine"] == f"local-{profile}"
-    assert names == {p: f"gha-ubuntu-x64-{p}" for p in ("smoke", "pr", "nightly")}
+    assert names == {p: f"{GHA}-{p}" for p in ("smoke", "pr", "nightly")}
     monkeypatch.setenv("BENGAL_BENCH_MACHINE", "box-nightly")
     assert machine.identity("gha")["machine"] == "box-nightly"  # the suffix is added once
     monkeypatch.setenv("BENGAL_BENCH_PROFILE", "huge")
@@ -67,7 +69,7 @@ def test_machine_name_carries_the_profile(monkeypatch) -> None:
         capture_output=True, text=True, cwd=ROOT,
         env={**os.environ, "BENGAL_BENCH_PROFILE": "nightly", "BENGAL_BENCH_MACHINE": ""},
     )  # fmt: skip
-    assert proc.returncode == 0 and proc.stdout == "gha-ubuntu-x64-nightly\n", proc.stderr
+    assert proc.returncode == 0 and proc.stdout == f"{GHA}-nightly\n", proc.stderr
 
 
 def test_two_profiles_are_two_series_in_the_published_site(tiny, monkeypatch) -> None:
@@ -302,7 +304,7 @@ def test_concurrent_stores_both_land(tiny, monkeypatch) -> None:
     def interleaved(*args: str) -> int:
         calls.append(args[0])
         if calls == ["checkout", "push"]:  # the other store pushes between our checkout and push
-            plan = write_plan(tiny.base / "plan.json", {"gha-ubuntu-x64-pr": [tiny.commits[0]]})
+            plan = write_plan(tiny.base / "plan.json", {f"{GHA}-pr": [tiny.commits[0]]})
             assert store(other, runs["pr"], plan=plan, suite=tiny.bench,
                          label="backfill").returncode == 0  # fmt: skip
         return real(*args)
@@ -313,7 +315,7 @@ def test_concurrent_stores_both_land(tiny, monkeypatch) -> None:
     assert calls == ["checkout", "push", "checkout", "push"]  # rejected once, then stored
     files = branch_files(tiny.base / "origin.git")
     assert head == tiny_asv.git(tiny.base / "origin.git", "rev-parse", "results")
-    for name in ("gha-ubuntu-x64-nightly", "gha-ubuntu-x64-pr"):
+    for name in (f"{GHA}-nightly", f"{GHA}-pr"):
         assert any(f.startswith(f"results/{name}/{tiny.commits[0][:8]}-") for f in files), files
 
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests import system_packages
+from tools.ci import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -140,11 +141,17 @@ def unpinned(text: str) -> list[str]:
 
 @pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: p.parent.name + "/" + p.stem)
 def test_actions_pinned_to_a_sha_and_python_314(path: Path) -> None:
+    """Every action by SHA, every Python the declared patch (tools/ci/environment.py; 3.14t its
+    free-threaded build), every job on the declared runner image: what a series' name says."""
     text = path.read_text()
     assert re.search(r"uses:", text)
     assert unpinned(text) == [], "pin to a full commit SHA with its tag in a comment"
-    for version in re.findall(r"python-version:\s*\"?([\d.]+)", text):
-        assert version == "3.14"
+    decl = environment.DECLARED
+    versions = re.findall(r"python-version:\s*(\S+)", text)
+    assert versions and set(versions) <= {f'"{decl.python}"', f'"{decl.python_ft}"'}, versions
+    images = re.findall(r"runs-on:\s*(\S+)", text)
+    assert set(images) <= {decl.image}, images
+    assert path in ACTIONS or images
 
 
 def test_a_tag_pin_is_refused() -> None:

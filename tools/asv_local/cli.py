@@ -30,11 +30,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from scenario_gen import real
 from tools.asv_local import history as bengal_history
 from tools.asv_local.site import SiteError
+from tools.ci import environment, rebaseline
 from tools.ci import machine as machine_id
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,11 +222,22 @@ def main(argv: list[str] | None = None) -> int:
         ident = machine_id.identity(args.machine_preset)
         if args.command in MACHINE_COMMANDS:
             machine_id.register(ident, config)
+        started = time.time() - 1  # file times may be coarser than this clock
         rc = run_asv(args.command, args.asv_args, config, ident["machine"])
+        if args.command in MACHINE_COMMANDS:
+            results = config.parent / load_asv_json(config)["results_dir"] / ident["machine"]
+            if results.is_dir():  # the CPU model that measured each new result
+                environment.stamp_cpu(results, started)
         if args.command == "publish" and rc == 0 and not args.no_vendor:
             from tools.asv_local import site as asv_site
 
             asv_site.vendor(config.parent / load_asv_json(config)["html_dir"])
+        if args.command == "publish" and rc == 0:
+            conf = load_asv_json(config)
+            rebaseline.mark_site(
+                config.parent / conf["html_dir"],
+                rebaseline.rebaselines(config.parent / conf["results_dir"]),
+            )
         return rc
     except (LocalError, bengal_history.HistoryError, RuntimeError, SiteError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,7 +3,10 @@
 Why through asv: a probe is then exactly what the nightly measures (the same benchmark code, site,
 one-worker build, date-pinned install via ``driver.install``), and its result lands in the same
 results folder, machine and profile, so the published graph gets the points between the nightly's
-commits. ``$BENGAL_BENCH_PROBE`` asks ``bench_instructions`` to take only the numbers bisected (and
+commits. A stored value is reused only from the same series: the machine name holds the declared
+environment (``tools.ci.environment``), so an end measured in another environment is measured
+again, and only results of the python probed (asv's ``python`` param, 3.14 or 3.14t) are read.
+``$BENGAL_BENCH_PROBE`` asks ``bench_instructions`` to take only the numbers bisected (and
 the builds before them); asv records the others of that commit as n/a, not as failures.
 
 One bisect may search several numbers of one range (full, no-op and one-page counts): a probe
@@ -105,6 +108,7 @@ class Prober:
         env_dir: Path | None = None,
         tier: str = "",
         stored_dir: Path | None = None,
+        python: str = "3.14",
     ) -> None:
         self.repo, self.targets, self.profile, self.tier = repo, list(targets), profile, tier
         self.results_dir, self.work_dir = results_dir.resolve(), work_dir.resolve()
@@ -113,6 +117,7 @@ class Prober:
         self.machine = machine_id.identity(machine_preset, profile, tier)["machine"]
         # earlier results, read only (CI: the results branch)
         self.stored_dir = stored_dir.resolve() if stored_dir else None
+        self.python = python  # asv.conf.json's default: the probes' asv runs use it
         self.probes: dict[str, list[Probe]] = {t.name: [] for t in self.targets}
         self.runs: dict[str, Run] = {}  # sha → this bisect's asv run of it
         self._stored: dict[Path, rd.ResultSet | None] = {}
@@ -148,7 +153,7 @@ class Prober:
         if fixed and results in self._stored:
             return self._stored[results]
         try:
-            rs: rd.ResultSet | None = rd.load(results, machine=self.machine)
+            rs: rd.ResultSet | None = rd.load(results, machine=self.machine, python=self.python)
         except rd.ReportError:
             rs = None
         if fixed:

@@ -5,7 +5,9 @@ nightly measures about two commits a night, so that range holds a day of Bengal'
 new steps of instruction counts and exact work counters become one ``bisect.yml`` dispatch per
 range and tier, naming every benchmark that stepped there: a regression of one commit typically
 moves the full, no-op and one-page counts at once, and one bisect takes all three from the same
-builds. Wall-time and memory steps are not bisected (their noise needs repeated samples).
+builds. Wall-time and memory steps are not bisected (their noise needs repeated samples), nor are
+steps of the free-threaded series (the bisect probes 3.14 only). A step never spans two
+environments: each has its own series (tools.ci.environment).
 
     python -m tools.bisect.requests OLD_SITE NEW_SITE --out bisects.txt [--max 3] [--github-output]
 
@@ -30,6 +32,8 @@ from tools.ci.new_regressions import Jump, load_site, new_jumps
 _PARAMS = re.compile(r"^(?P<key>[\w.]+)(\('(?P<site>[\w-]+)', '(?P<build>\w+)'\))?$")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _MACHINE = re.compile(r"machine-([\w.-]+)")
+_PYTHON = re.compile(r"(?:^|/)python-([\w.]+)(?:/|$)")
+PYTHON = "3.14"  # the python a bisect probes (tools.bisect.probe.Prober's default)
 
 
 def tier_of(graph: str) -> str | None:
@@ -60,6 +64,9 @@ def requests(jumps: list[Jump], limit: int) -> list[tuple[str, str, str, str]]:
     for jump in jumps:
         target, tier = target_of(jump.benchmark), tier_of(jump.graph)
         shas = (jump.before or "", jump.after)
+        python = _PYTHON.search(jump.graph)
+        if python and python[1] != PYTHON:
+            continue  # a 3.14t series: the bisect would probe another python
         if target and tier and all(_SHA.fullmatch(s) for s in shas):
             ranges.setdefault((*shas, tier), set()).add(target)
     found = [

@@ -1,4 +1,5 @@
-"""A fixed asv machine identity, so runner changes don't split the graphs.
+"""A fixed asv machine identity per declared environment, so runner changes don't split the graphs
+and environment changes never hide inside one series.
 
 Every machine field (name, os, arch, cpu, num_cpu, ram) becomes a path segment of the published
 graphs and part of each series' key: a hosted runner's kernel version or RAM size changing from one
@@ -6,6 +7,16 @@ night to the next would start a new, disconnected series. The ``gha`` preset pin
 GitHub-hosted runners; ``local`` derives stable (kernel-free) values from this machine. Any field
 can be overridden with ``BENGAL_BENCH_MACHINE``, ``..._OS``, ``..._ARCH``, ``..._CPU``,
 ``..._NUM_CPU``, ``..._RAM``.
+
+The environment a series is measured in (``tools.ci.environment``: runner image, exact Python
+patch, valgrind version, the suite's measurement revision) is recorded in every identity
+(``image``, ``python_patch``, ``valgrind``, ``revision``: the same four fields on every machine,
+so no series' graph path gains a ``-null`` segment), and for the ``gha`` preset it is also the
+name: ``gha-<image>-py<patch>-vg<valgrind>-r<revision>``, e.g.
+``gha-ubuntu2404-py3.14.10-vg3.22.0-r1-exact``. Changing any declared element starts a new
+series (``tools.ci.rebaseline``). The CPU model is not a field: every field is a graph path
+segment, and the model varies between runners of one series (``tools.ci.environment.CPU_KEY``
+records it per benchmark in the result files instead).
 
 The benchmark profile (``$BENGAL_BENCH_PROFILE``: smoke, pr, nightly) is part of the identity:
 the machine name ends in ``-<profile>`` and a ``profile`` field is stored with it. asv keys result
@@ -33,17 +44,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.ci import tiers
+from tools.ci import environment, tiers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("machine", "os", "arch", "cpu", "num_cpu", "ram")
 PROFILE_FIELD = "profile"
 
 PRESETS: dict[str, dict[str, str]] = {
-    # GitHub-hosted ubuntu-latest for public repositories: 4 vCPU, 16 GB.
+    # GitHub-hosted runners for public repositories (4 vCPU, 16 GB); the name's middle and the
+    # os come from the declared environment (gha_identity).
     "gha": {
-        "machine": "gha-ubuntu-x64",
-        "os": "ubuntu-latest",
+        "machine": "gha",
+        "os": "",
         "arch": "x86_64",
         "cpu": "github-hosted",
         "num_cpu": "4",
@@ -52,14 +64,20 @@ PRESETS: dict[str, dict[str, str]] = {
 }
 
 
-def _cpu_model() -> str:
+def gha_identity() -> dict[str, str]:
+    """The ``gha`` preset in the declared environment: its key is part of the name."""
+    decl = declared_environment()
+    ident = dict(PRESETS["gha"])
+    ident["machine"] = f"gha-{decl.key}"
+    ident["os"] = decl.image
+    return {**ident, **decl.fields()}
+
+
+def declared_environment() -> environment.Environment:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return environment.declared()
+    except environment.DeclarationError as exc:
+        raise MachineError(str(exc)) from None
 
 
 def _ram_gb() -> str:
@@ -76,9 +94,14 @@ def local_identity() -> dict[str, str]:
         "machine": "local",
         "os": platform.system(),
         "arch": platform.machine() or "unknown",
-        "cpu": _cpu_model(),
+        "cpu": environment.cpu_model(),
         "num_cpu": str(os.cpu_count() or 1),
         "ram": _ram_gb(),
+        # what this machine has: its name does not change with them, its graphs do
+        "image": environment.actual_image_os(),
+        "python_patch": platform.python_version(),
+        "valgrind": environment.valgrind_version() or "none",
+        "revision": str(environment.MEASUREMENT_REVISION),
     }
 
 
@@ -110,8 +133,8 @@ def identity(
     in ``-<series>-<profile>`` when another is (a rehearsal's smoke-sized sites)."""
     if preset == "local":
         ident = local_identity()
-    elif preset in PRESETS:
-        ident = dict(PRESETS[preset])
+    elif preset == "gha":
+        ident = gha_identity()
     else:
         raise MachineError(f"unknown machine preset {preset!r}; use local or {', '.join(PRESETS)}")
     for field in FIELDS:

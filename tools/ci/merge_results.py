@@ -14,7 +14,11 @@ Profiles never mix: every machine directory must record its benchmark profile (`
 ``machine.json`` and in each result's ``params``, written by ``tools.ci.machine``), and results are
 only merged into a machine directory of the same profile. Two result files of one commit are only
 united when their ``result_columns`` agree (the columns give each row's meaning). A refused merge
-writes nothing.
+writes nothing. Environments never mix either: a machine directory whose ``machine.json``
+records another environment (``tools.ci.environment.FIELDS``: image, Python patch, valgrind,
+measurement revision) is refused, and the CPU model of each benchmark
+(``tools.ci.environment.CPU_KEY``) is united like the results. Results of 3.14 and 3.14t are
+separate files (``<hash8>-<env_name>.json``) and are never united (their ``env_name`` differs).
 
 ``benchmarks.json`` describes each benchmark once for the whole tree, with the parameter values of
 the last run; profiles run different sizes (``nested-8`` vs ``nested-1000``), and ``asv publish``
@@ -31,6 +35,8 @@ import json
 import math
 import sys
 from pathlib import Path
+
+from tools.ci.environment import CPU_KEY, FIELDS  # stdlib-only
 
 PROFILE_FIELD = "profile"  # tools.ci.machine.PROFILE_FIELD (kept stdlib-only: no import)
 # asv's result_columns whose value is a list over the cartesian product of the params.
@@ -82,8 +88,10 @@ def merge_result_file(old: dict, new: dict, where: str = "") -> dict:
             f"{where}: refusing to merge results whose result_columns differ ({', '.join(differ)})"
         )
     merged = dict(old)
-    merged.update({k: v for k, v in new.items() if k not in ("results", "durations")})
+    merged.update({k: v for k, v in new.items() if k not in ("results", "durations", CPU_KEY)})
     merged["durations"] = {**old.get("durations", {}), **new.get("durations", {})}
+    if CPU_KEY in old or CPU_KEY in new:  # benchmark -> the CPU model that measured it
+        merged[CPU_KEY] = {**(old.get(CPU_KEY) or {}), **(new.get(CPU_KEY) or {})}
     results = {**old.get("results", {}), **new.get("results", {})}
     for name in old.get("results", {}).keys() & new.get("results", {}).keys():
         results[name] = merge_row(old["results"][name], new["results"][name], new_cols)
@@ -184,6 +192,12 @@ class Tree:
                 f"refusing to merge results of profile {profile} into machine {mdir.name} "
                 f"of profile {_name(existing.get(PROFILE_FIELD))}"
             )
+        for field in FIELDS:
+            if existing is not None and existing.get(field) != machine.get(field):
+                raise MergeError(
+                    f"refusing to merge results of {field} {machine.get(field)} into machine "
+                    f"{mdir.name} of {field} {existing.get(field)} (another environment)"
+                )
         self.files[odir / "machine.json"] = machine
         taken = 0
         for path in sorted(mdir.glob("*.json")):

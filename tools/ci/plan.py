@@ -35,12 +35,13 @@ import sys
 import time
 from pathlib import Path
 
-from tools.ci import commits, github_output, ledger, machine, tiers
+from tools.ci import commits, github_output, ledger, machine, rebaseline, tiers
 
 MAX_JOBS = 256  # GitHub's limit of jobs per matrix
 # Minutes of a job around its benchmark step: checkout, Pythons, the pinned tooling, the Bengal
-# clone (their steps' own limits), the upload, and slack above all of them.
-SETUP_MINUTES = 5 + 5 + 5 + 10 + 15 + 2  # ... and the leftovers step
+# clone, the environment check, the leftovers step (their steps' own limits), the upload, and
+# slack above all of them.
+SETUP_MINUTES = 5 + 5 + 5 + 10 + 15 + 2 + 2
 UPLOAD_MINUTES = 10
 SLACK_MINUTES = 15
 STEP_SLACK_MINUTES = 5  # the benchmark step's limit above its part's
@@ -136,6 +137,28 @@ def night_summary(
     return "\n".join(lines) + "\n\n"
 
 
+def after_previous_series(
+    results: Path | None,
+    tier: tiers.Tier,
+    name: str,
+    history: list[tuple[str, int]],
+    window: list[str],
+) -> list[str]:
+    """The tier's candidates in the series ``name``: the window, or, when the declared
+    environment changed (``tools.ci.environment``: a new series), the previous series' last
+    commit (measured again, so that the graph joins the two series: ``tools.ci.rebaseline``)
+    and the window's commits after it; the older ones keep their values in the old series."""
+    prev = rebaseline.previous_series(results, tier.name, name) if results else None
+    if prev is None:
+        return window
+    last = next(s.last for s in rebaseline.series(results, tier.name) if s.machine == prev)
+    position = {sha: i for i, (sha, _) in enumerate(history)}
+    if last not in position:
+        return window
+    print(f"{tier.name}: a new series after {prev}: re-baseline at {last[:8]}")
+    return [last, *(c for c in window if position[c] > position[last])]
+
+
 def nightly(args: argparse.Namespace) -> list[dict[str, object]]:
     """Every tier's jobs tonight (see the module's docstring); writes the summary."""
     if min(args.exact_cap, args.scale_budget) < 0:
@@ -154,15 +177,16 @@ def nightly(args: argparse.Namespace) -> list[dict[str, object]]:
         parts = chosen.get(tier.name, [])
         name = machine_name(tier, args.preset, args.profile or None)
         series = book.get(name, {})
-        todo = {c: ledger.todo(series, c, parts) for c in window}
+        candidates = after_previous_series(args.results, tier, name, history, window)
+        todo = {c: ledger.todo(series, c, parts) for c in candidates}
         night = commits.plan_night(
-            window, todo, set(series), cap if parts else 0, len(parts), sample=sample
+            candidates, todo, set(series), cap if parts else 0, len(parts), sample=sample
         )
         print(
             f"{tier.name}: {len(night.new)} new, {len(night.gaps)} with gaps; "
             f"{len(night.jobs)} job(s), {night.left} part(s) left"
         )
-        text += night_summary(tier, name, night, series, window)
+        text += night_summary(tier, name, night, series, candidates)
         plan += [task(tier, c, p, name, args.profile or None) for c, p in night.jobs]
     if args.summary:
         text += ledger.coverage(
@@ -235,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("nightly", help="to-do gaps, then new commits, per tier and part")
     p.add_argument("--repo", type=Path, required=True)
     p.add_argument("--ledger", type=Path, help="ledger.json of the results branch")
+    p.add_argument("--results", type=Path, help="asv results dir (a new series' re-baseline)")
     p.add_argument("--branch", default="main")
     p.add_argument("--window-days", type=float, default=14, help="candidates: commits this recent")
     p.add_argument("--now", type=float, help="the window's end, epoch seconds (default: now)")
