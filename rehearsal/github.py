@@ -231,7 +231,8 @@ def serve(world: World) -> tuple[ThreadingHTTPServer, str]:
                 if key == "Location" and value.startswith("/"):
                     value = f"http://{self.headers.get('Host')}{value}"
                 self.send_header(key, value)
-            self.send_header("Content-Type", "application/json")
+            if data:  # a redirect has no body (octokit would parse an empty JSON one)
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

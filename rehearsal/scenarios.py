@@ -8,21 +8,33 @@ few; the bench jobs use this machine's valgrind instead of installing it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rehearsal import act, github
 from rehearsal.world import PR, REPOSITORY, World
+from tools.ci import environment
 
 DEPLOY_PAGES = "actions/deploy-pages@d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e"
 STAND_INS = Path(__file__).resolve().parent / "stand-ins"
 
-# Repository variables of every rehearsal: smoke-sized sites, one python, the host's valgrind.
+# Repository variables of every rehearsal: smoke-sized sites, one python, the host's valgrind,
+# every commit of the local history in the nightly's window (its commits carry 0.1.2's date).
 CHEAP = {
     "BENCH_PROFILE": "smoke",
     "BENCH_INSTALL_VALGRIND": "false",
     "ASV_PYTHONS": "3.14",
+    "NIGHTLY_WINDOW_DAYS": "100000",
 }
+
+
+def host_environment() -> str:
+    """``BENGAL_BENCH_ENV_OVERRIDE`` for this machine: its image and valgrind, declared as what
+    the rehearsal's series are measured with (tools.ci.environment)."""
+    image = environment.actual_image_os()
+    name = re.sub(r"^([a-z]+)(\d+)$", r"\1-\2", image)  # debian12 -> debian-12
+    return f"image={name} valgrind={environment.valgrind_version() or '0.0.0'}"
 
 
 @dataclass
@@ -58,6 +70,7 @@ class Rehearsal:
         kwargs["variables"] = {
             **CHEAP,
             "SITE_URL": f"{self.url}/_pages/",
+            environment.OVERRIDE_ENV: host_environment(),
             **kwargs.get("variables", {}),
         }  # type: ignore[dict-item]
         extra = ["--local-repository", f"{DEPLOY_PAGES}={STAND_INS / 'deploy-pages'}"]
