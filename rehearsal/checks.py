@@ -14,7 +14,7 @@ import json
 import zipfile
 from collections.abc import Callable
 
-from rehearsal import act, scenarios, site, world
+from rehearsal import act, faults, scenarios, site, world
 from rehearsal.scenarios import Rehearsal
 from rehearsal.world import BENGAL, OWNER, PR, REPOSITORY, git
 
@@ -210,6 +210,30 @@ def backfill(r: Rehearsal) -> list[str]:
     return out
 
 
+def forged(r: Rehearsal) -> list[str]:
+    """Two new commits' counters part; once the first job has ended, its artifact is rewritten
+    with doubled numbers (as another job's Bengal code could): the store refuses that one, in one
+    line, and stores the other."""
+    first, second = world.advance(r.world, ["docs", "code"], seed=3)
+    name = f"run-exact-counters-{second}"  # the tip's job
+    hit = faults.Faults(r.world.root / "artifacts", r.next_run_id, forge=name)
+    run = scenarios.nightly(
+        r, exact_cap=2, variables={"NIGHTLY_PARTS": "exact:counters"}, watch=hit
+    )
+    out = jobs(run, {"bench": "success", "store": "success"})
+    refused = [line for line in run.output("store").splitlines() if "refused" in line]
+    if (
+        len(refused) != 1
+        or name not in refused[0]
+        or "outside its job's upload step" not in refused[0]
+    ):
+        out.append(f"the store's refusals are {refused}, expected one of {name}")
+    counted = measured_commits(r, "bench_correctness.MissedEdits.track_missed_edit_outputs")
+    if not any(first in c and second not in c for c in counted.values()):
+        out.append("the other job's values were not stored, or the forged ones were")
+    return out
+
+
 REHEARSE: dict[str, Callable[[Rehearsal], list[str]]] = {
     "ci": ci,
     "compare": compare,
@@ -217,4 +241,5 @@ REHEARSE: dict[str, Callable[[Rehearsal], list[str]]] = {
     "nightly": nightly,
     "bisect": bisect,
     "backfill": backfill,
+    "forged": forged,
 }
