@@ -4,7 +4,7 @@ PYTHON ?= python3.14
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test bench lint
+.PHONY: test bench lint rehearse
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,12 @@ bench: $(BIN)/.installed
 
 preview: $(BIN)/.installed
 	$(BIN)/python -m tools.asv_local preview
+
+# Every workflow run end to end on this machine, offline, with act and GitHub's pinned actions
+# (python -m rehearsal; docs/local-and-ci.md). Chromium opens the published site.
+#   make rehearse                      # ci compare comment nightly bisect backfill
+#   make rehearse WORKFLOWS="nightly"  # some of them
+WORKFLOWS ?=
+rehearse: $(BIN)/.installed
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	$(BIN)/python -m rehearsal $(WORKFLOWS) --work $(CURDIR)/rehearsal-work

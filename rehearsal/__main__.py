@@ -17,14 +17,15 @@ from pathlib import Path
 from rehearsal import act, checks, scenarios, world
 
 ORDER = ("ci", "compare", "comment", "nightly", "backfill", "bisect")
+EXTRA = ("forged",)  # a fault on purpose: only when named
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rehearsal", description=__doc__)
-    parser.add_argument("workflows", nargs="*", choices=[[], *ORDER], default=[])
+    parser.add_argument("workflows", nargs="*", choices=[[], *ORDER, *EXTRA], default=[])
     parser.add_argument("--work", type=Path, default=Path("rehearsal-work"))
     args = parser.parse_args(argv)
-    chosen = [w for w in ORDER if w in (args.workflows or ORDER)]
+    chosen = [w for w in (*ORDER, *EXTRA) if w in (args.workflows or ORDER)]
     started = time.monotonic()
     try:
         print(f"rehearsal: building the world in {args.work}", flush=True)

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -119,6 +120,7 @@ def run(
     log = logs / f"run-{run_id}.jsonl"
     cmd = [str(ACT_OFFLINE), event, "-W", f".github/workflows/{workflow}.yml", "--json"]
     cmd += ["--concurrent-jobs", "1", "--artifact-server-path", str(world.root / "artifacts")]
+    cmd += ["--artifact-server-port", str(free_port())]  # act's default is one fixed port
     cmd += ["--env", f"GITHUB_API_URL={api_url}", "--env", f"GITHUB_RUN_ID={run_id}"]
     cmd += ["-s", f"GITHUB_TOKEN={TOKEN}"]
     for key, value in (secrets or {}).items():
@@ -178,4 +180,13 @@ def run(
     for entry in result.lines():
         if "jobResult" in entry:
             result.jobs[job_name(entry)] = str(entry["jobResult"])
+    if not result.jobs:
+        tail = (logs / f"run-{run_id}.stderr").read_text(errors="replace").strip()[-300:]
+        raise ActError(f"{workflow}: act ran no job (exit {proc.returncode}): {tail}")
     return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("", 0))
+        return s.getsockname()[1]

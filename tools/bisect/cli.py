@@ -86,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         "option, none)",
     )
     parser.add_argument(
-        "--profile", default=profiles.active_profile().name, choices=sorted(profiles.PROFILES)
+        "--profile",
+        choices=sorted(profiles.PROFILES),
+        help="default: the tier's, else $BENGAL_BENCH_PROFILE's; with --tier, another profile "
+        "is the tier's series at those sites (a rehearsal's smoke)",
     )
     parser.add_argument(
         "--tier",
@@ -111,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     # Stopped from outside (a CI step's limit, a test's timeout): unwind, so the probe in
     # progress stops its asv run and builds instead of leaving them behind.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    if args.tier:
+    if not args.profile and args.tier:
         args.profile = tiers.tier(args.tier).profile
+    args.profile = args.profile or profiles.active_profile().name
     try:
         report = run(args, args.benchmark)
     except (BisectError, RangeError) as exc:

@@ -87,15 +87,19 @@ def describe(repo: Path, sha: str) -> Commit:
     return Commit(sha, subject, date, [f for f in files if f])
 
 
-def plan(commits: list[Commit], tier: str, preset: str = "gha") -> dict[str, object]:
+def plan(
+    commits: list[Commit], tier: str, preset: str = "gha", profile: str | None = None
+) -> dict[str, object]:
     """The store's trusted selection for a bisect: every commit of the range on the tier's
-    machine (``tools.ci.trusted_results`` keeps results of these and nothing else)."""
+    machine (``tools.ci.trusted_results`` keeps results of these and nothing else); at
+    ``profile`` (not the tier's own: a rehearsal's smoke sites) the tier's series at it."""
     from tools.ci import machine, tiers
 
     t = tiers.tier(tier)
-    name = machine.identity(preset, profile=t.profile, tier=t.name)["machine"]
+    profile = profile or t.profile
+    name = machine.identity(preset, profile=profile, tier=t.name)["machine"]
     tasks = [
-        {"tier": t.name, "profile": t.profile, "machine": name, "commit": c.sha,
+        {"tier": t.name, "profile": profile, "machine": name, "commit": c.sha,
          "part": "bisect", "artifact": f"bisect-{c.sha}"}
         for c in commits
     ]  # fmt: skip
@@ -111,11 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bad", required=True)
     parser.add_argument("--tier", required=True)
     parser.add_argument("--preset", default="gha", choices=["local", "gha"])
+    parser.add_argument("--profile", default="", help="not the tier's own (a rehearsal)")
     parser.add_argument("--plan", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
         commits = first_parent_range(args.repo, args.good, args.bad)
-        args.plan.write_text(json.dumps(plan(commits, args.tier, args.preset)) + "\n")
+        found = plan(commits, args.tier, args.preset, args.profile or None)
+        args.plan.write_text(json.dumps(found) + "\n")
     except (RangeError, KeyError) as exc:
         print(f"tools.bisect.commits: error: {exc}", file=sys.stderr)
         return 2
