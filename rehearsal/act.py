@@ -61,10 +61,20 @@ class Run:
     returncode: int
     seconds: float
     log: Path
-    jobs: dict[str, str] = field(default_factory=dict)  # job name -> success / failure
+    # job name -> success / failure (act gives every job of a matrix the worst result of them
+    # all: a job's own outcome is its steps')
+    jobs: dict[str, str] = field(default_factory=dict)
+    steps: dict[tuple[str, str], str] = field(default_factory=dict)  # (job, step) -> result
 
     def lines(self) -> list[dict]:
         return read_log(self.log)
+
+    def step(self, job: str, step_prefix: str) -> str:
+        """How the first step of ``job`` whose name starts with ``step_prefix`` ended ("" when
+        it did not run)."""
+        return next(
+            (r for (j, s), r in self.steps.items() if j == job and s.startswith(step_prefix)), ""
+        )
 
     def output(self, job: str) -> str:
         """Everything the steps of jobs whose name starts with ``job`` printed."""
@@ -180,6 +190,8 @@ def run(
     for entry in result.lines():
         if "jobResult" in entry:
             result.jobs[job_name(entry)] = str(entry["jobResult"])
+        if entry.get("stepResult") and entry.get("step"):
+            result.steps.setdefault((job_name(entry), str(entry["step"])), str(entry["stepResult"]))
     if not result.jobs:
         tail = (logs / f"run-{run_id}.stderr").read_text(errors="replace").strip()[-300:]
         raise ActError(f"{workflow}: act ran no job (exit {proc.returncode}): {tail}")
