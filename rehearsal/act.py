@@ -77,11 +77,12 @@ class Run:
         )
 
     def output(self, job: str) -> str:
-        """Everything the steps of jobs whose name starts with ``job`` printed."""
+        """Everything the steps of jobs whose name starts with ``job`` printed, and the
+        annotations (``::warning::``) act made of it."""
         return "\n".join(
             str(e.get("msg", ""))
             for e in self.lines()
-            if job_name(e).startswith(job) and e.get("raw_output")
+            if job_name(e).startswith(job) and (e.get("raw_output") or "::" in str(e.get("msg")))
         )
 
 
