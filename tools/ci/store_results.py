@@ -68,6 +68,7 @@ def trust(
     if not names:
         raise StoreError(f"{suite}: no benchmarks found (give this repository's benchmarks/)")
     everything = trusted_results.allowed_from_plan(tasks)
+    machines = trusted_results.machine_files(tasks)
     by_artifact = {str(t["artifact"]): t for t in tasks}
     if scratch.exists():
         shutil.rmtree(scratch)
@@ -77,7 +78,7 @@ def trust(
         allowed = trusted_results.allowed_from_plan([task]) if task else everything
         dest = scratch / f"{i}" / run.name
         dest.mkdir(parents=True)
-        lines += trusted_results.filter_run(run, dest, allowed, names)
+        lines += trusted_results.filter_run(run, dest, allowed, names, machines, suite)
         out.append(dest)
     return out, lines
 

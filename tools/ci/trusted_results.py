@@ -10,10 +10,14 @@ refused with one line for the run summary, and the rest is stored.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from pathlib import Path
 
 Allowed = dict[str, set[str]]  # machine -> the commits planned on it
+_TYPES = ("track", "time", "timeraw", "mem", "peakmem")
+_SHORT = re.compile(r"[\w %/.:()\[\]'\",=+-]{0,200}")  # a unit, a key, a param value
 
 
 def allowed_from_plan(tasks: list[dict[str, object]]) -> Allowed:
@@ -21,6 +25,69 @@ def allowed_from_plan(tasks: list[dict[str, object]]) -> Allowed:
     for task in tasks:
         allowed.setdefault(str(task["machine"]), set()).add(str(task["commit"]))
     return allowed
+
+
+def machine_files(tasks: list[dict[str, object]], preset: str = "gha") -> dict[str, dict]:
+    """The ``machine.json`` of every planned machine that the declaration names (the CI series:
+    ``tools.ci.machine``, ``tools.ci.environment``), written by the store itself: a bench job's
+    copy is not taken for those. Others (a plan made by hand, with its own machine names) keep
+    the checked copy of their artifacts."""
+    from tools.ci import machine
+
+    out: dict[str, dict] = {}
+    for task in tasks:
+        name = str(task["machine"])
+        try:
+            ident = machine.identity(preset, profile=str(task["profile"]), tier=str(task["tier"]))
+        except (KeyError, machine.MachineError):
+            continue
+        if ident["machine"] == name:
+            out[name] = {**ident, "version": 1}
+    return out
+
+
+def _source(suite: Path, name: str) -> str:
+    """The class of benchmark ``name`` (``module.Class.method``) as this repository has it."""
+    module, _, rest = name.partition(".")
+    cls = rest.split(".")[0]
+    try:
+        text = (suite / f"{module}.py").read_text()
+        tree = ast.parse(text)
+    except (OSError, SyntaxError):
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == cls:
+            return ast.get_source_segment(text, node) or ""
+    return ""
+
+
+def describe(name: str, entry: object, suite_dir: Path) -> dict | None:
+    """A benchmark's description for ``benchmarks.json`` from an artifact, reduced to fields
+    of known types (None: not one asv wrote); its code is this repository's, not the
+    artifact's."""
+    if not isinstance(entry, dict) or entry.get("name") != name:
+        return None
+    params, param_names = entry.get("params", []), entry.get("param_names", [])
+    ok = (
+        entry.get("type") in _TYPES
+        and isinstance(params, list)
+        and all(isinstance(p, list) and all(_SHORT.fullmatch(str(v)) for v in p) for p in params)
+        and isinstance(param_names, list)
+        and all(isinstance(n, str) and n.isidentifier() for n in param_names)
+        and all(_SHORT.fullmatch(str(entry.get(k, ""))) for k in ("unit", "version"))
+    )
+    if not ok:
+        return None
+    kept = {k: entry[k] for k in ("name", "type", "unit", "version", "params", "param_names")
+            if k in entry}  # fmt: skip
+    for key in ("timeout", "setup_cache_timeout", "number", "repeat", "rounds", "min_run_count",
+                "sample_time", "warmup_time"):  # fmt: skip
+        if isinstance(entry.get(key), int | float):
+            kept[key] = entry[key]
+    if isinstance(entry.get("setup_cache_key"), str) and _SHORT.fullmatch(entry["setup_cache_key"]):
+        kept["setup_cache_key"] = entry["setup_cache_key"]
+    kept["code"] = _source(suite_dir, name)
+    return kept
 
 
 def _load(path: Path) -> dict | None:
@@ -40,9 +107,18 @@ def _known(name: object, suite: set[str]) -> bool:
     return isinstance(name, str) and name in suite
 
 
-def filter_run(run: Path, out: Path, allowed: Allowed, suite: set[str]) -> list[str]:
+def filter_run(
+    run: Path,
+    out: Path,
+    allowed: Allowed,
+    suite: set[str],
+    machines: dict[str, dict] | None = None,
+    suite_dir: Path | None = None,
+) -> list[str]:
     """Copy the trusted part of ``run`` (``results/``, ``status.json``) to ``out``; returns one
-    line per refusal. ``out`` gets no ``results/`` when nothing in it is kept."""
+    line per refusal. ``out`` gets no ``results/`` when nothing in it is kept. With
+    ``machines`` (``machine_files``), each ``machine.json`` is the store's own; with
+    ``suite_dir``, each benchmark's description is checked and its code taken from there."""
     lines: list[str] = []
     src = run / "results"
     kept = 0
@@ -90,10 +166,24 @@ def filter_run(run: Path, out: Path, allowed: Allowed, suite: set[str]) -> list[
             if taken:
                 for name, result in taken:
                     _write(out / "results" / mdir.name / name, result)
-                _write(out / "results" / mdir.name / "machine.json", machine_json)
+                own = (machines or {}).get(mdir.name, machine_json)
+                _write(out / "results" / mdir.name / "machine.json", own)
                 kept += len(taken)
         if kept:
             known = {k: v for k, v in benchmarks.items() if _known(k, suite) or k == "version"}
+            if suite_dir is not None:
+                described = {
+                    k: describe(k, v, suite_dir) for k, v in known.items() if k != "version"
+                }
+                odd = sorted(k for k, v in described.items() if v is None)
+                if odd:
+                    lines.append(
+                        f"{run.name}: benchmarks.json: refused the description of {', '.join(odd)}"
+                    )
+                known = {
+                    "version": benchmarks.get("version", 2),
+                    **{k: v for k, v in described.items() if v},
+                }
             _write(out / "results" / "benchmarks.json", known)
     status = _load(run / "status.json") if (run / "status.json").exists() else None
     if status is not None:
