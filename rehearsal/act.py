@@ -26,6 +26,13 @@ ACT_OFFLINE = ROOT.parent / "shared" / "tools" / "act-offline"
 TOKEN = "rehearsal-token"
 HOME = Path.home() / ".cache" / "bengal-benchmarks-rehearsal"  # act and its tool cache, kept
 PIP_CACHE = Path.home() / ".cache" / "pip"
+BENCH_CACHE = Path.home() / "bengal-benchmarks-cache"  # the suite's default (scenario_gen.cache)
+
+
+def home(world: World) -> Path:
+    path = world.root / "home"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 def prepare_home(home: Path = HOME) -> Path:
@@ -157,6 +164,10 @@ def run(
                 # when its path has a dot-directory (~/.cache), as no GitHub runner's has
                 "XDG_CACHE_HOME": str(world.root / "act-cache"),
                 "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(PIP_CACHE)),
+                # a home of its own: asv writes ~/.asv-machine.json, which other asv runs on
+                # this machine (a test suite's background run) read at the same time
+                "HOME": str(home(world)),
+                "BENGAL_BENCH_CACHE": os.environ.get("BENGAL_BENCH_CACHE", str(BENCH_CACHE)),
                 "ACT_KEEP_ARTIFACTS": "1",
                 **(env or {}),
             },
