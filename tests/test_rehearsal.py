@@ -2,8 +2,8 @@
 nights on one machine: real act and GitHub's pinned actions, real asv, real Bengal 0.1.2 builds
 at the smoke sites, a bare repository standing in for this one and a local Bengal history.
 
-Night 1 plans the two newest commits' ``counters`` part (the cheapest part: the rehearsal's
-setting ``NIGHTLY_PARTS``); one part's processes are SIGKILLed 20 s in (a runner lost midway) and
+Bengal's history here is 0.1.2 and one commit on top. Night 1 plans both commits' ``counters``
+part (the cheapest part: the rehearsal's setting ``NIGHTLY_PARTS``); one part's processes are SIGKILLed 20 s in (a runner lost midway) and
 the other's artifact is deleted when its job ends (a lost upload). Night 2 must plan exactly those
 two gaps, and afterwards the results branch and the ledger hold each (tier, commit, part) exactly
 once. Then a night whose bench job has no valgrind on PATH turns the counts part red with one line.
@@ -32,7 +32,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> scenarios.Rehearsal:
     if shutil.which("python3.14") is None or not act.ACT_OFFLINE.exists():
         pytest.skip("needs python3.14 on PATH and ../shared/tools/act-offline")
     root = tmp_path_factory.mktemp("rehearsal")
-    return scenarios.Rehearsal.start(world.create(root / "world", bengal_commits=3))
+    return scenarios.Rehearsal.start(world.create(root / "world", bengal_commits=1))
 
 
 def planned(run: act.Run) -> set[str]:

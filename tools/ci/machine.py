@@ -38,10 +38,12 @@ every known regression look new to ``tools.ci.new_regressions``).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from tools.ci import environment, tiers
@@ -170,18 +172,37 @@ def register(ident: dict[str, str], config: Path | None = None) -> None:
 
     ``asv machine --yes`` silently drops every field that equals this host's default (e.g.
     ``--arch x86_64`` on an x86_64 host), so the stored identity, and with it the graph paths,
-    would depend on the runner after all. After asv has validated and written the entry, the
-    missing fields (and ``profile``, which ``asv machine`` has no flag for) are filled in with
-    asv's own ``MachineCollection``; asv copies every field into machine.json and each result.
+    would depend on the runner after all. After asv has validated the entry, the whole identity
+    (``profile`` and the environment's fields included, which ``asv machine`` has no flag for)
+    is written in one atomic replace of the file, under a lock: asv copies every field into
+    machine.json and each result, and asv runs that start at the same time on one host (jobs of
+    a rehearsal, a test suite's background run) never see an entry without them.
     """
+    import fcntl
+
     conf = config or ROOT / "asv.conf.json"  # asv refuses to run without a config file
-    cmd = [sys.executable, "-m", "asv", *asv_machine_argv(ident), "--config", str(conf)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"asv machine failed (rc={proc.returncode}): {proc.stderr.strip()}")
     from asv.machine import MachineCollection
 
-    MachineCollection.save(ident["machine"], dict(ident))
+    path = Path(MachineCollection.get_machine_file_path())
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        before = path.read_text() if path.exists() else None
+        cmd = [sys.executable, "-m", "asv", *asv_machine_argv(ident), "--config", str(conf)]
+        with tempfile.TemporaryDirectory() as scratch:  # asv writes its copy there, not here
+            env = {**os.environ, "HOME": scratch}
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"asv machine failed (rc={proc.returncode}): {proc.stderr.strip()}")
+        try:
+            entries = json.loads(before) if before else {}
+        except ValueError:
+            entries = {}
+        entries = entries if isinstance(entries, dict) else {}
+        entries[ident["machine"]] = dict(ident)
+        entries["version"] = MachineCollection.api_version
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entries, indent=4, sort_keys=True))
+        tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
