@@ -3,11 +3,12 @@ nights on one machine: real act and GitHub's pinned actions, real asv, real Beng
 at the smoke sites, a bare repository standing in for this one and a local Bengal history.
 
 Bengal's history here is 0.1.2 and one commit on top. Night 1 plans both commits' ``counters``
-part (the cheapest part: the rehearsal's setting ``NIGHTLY_PARTS``); one part's processes are SIGKILLed 20 s in (a runner lost midway) and
-the other's artifact is deleted when its job ends (a lost upload). Night 2 must plan exactly those
-two gaps, and afterwards the results branch and the ledger hold each (tier, commit, part) exactly
-once. Then a night whose bench job has no valgrind on PATH turns the counts part red with one line.
-About 8-10 minutes of the machine; skipped inside a rehearsal (``ACT``), where it would nest.
+part (the cheapest part: the rehearsal's setting ``NIGHTLY_PARTS``); one part's processes are
+SIGKILLed 20 s in (a runner lost midway) and the other's artifact is deleted when its job ends (a
+lost upload). Night 2 must plan exactly those two gaps, and afterwards the results branch and
+the ledger hold each (tier, commit, part) exactly once. Then a night whose bench job has no
+valgrind on PATH turns the counts part red with one line. About 8-10 minutes of the machine;
+skipped inside a rehearsal (``ACT``), where it would nest.
 """
 
 from __future__ import annotations
