@@ -389,3 +389,29 @@ def test_bad_input_is_one_line(tmp_path, argv, message) -> None:
     )  # fmt: skip
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert message in proc.stderr
+
+
+def test_one_run_that_cannot_be_merged_is_refused_in_one_line_and_the_others_are_stored(
+    tmp_path,
+) -> None:
+    """A run whose results are of another profile than the series already stored (one bad
+    artifact) no longer stops the night's store: it is refused, the other is merged, and its
+    part stays to do in the ledger."""
+    repo = tmp_path / "bengal"
+    c = bengal(repo, [NOW - 10 * 3600 + 600 * i for i in range(2)])
+    rb = tmp_path / "rb"
+    bench = bench_of("exact", "counters")
+    asv_synthetic.write(rb / "results", {bench: ([], [], "n")}, {c[0]: {bench: [1.0]}}, EXACT, "pr")
+    tasks = [{"tier": "exact", "machine": EXACT, "commit": sha, "part": "counters",
+              "artifact": f"run-exact-counters-{sha}", "profile": "pr"} for sha in c]  # fmt: skip
+    good = artifact(tmp_path / "runs", tasks[0])
+    bad = artifact(tmp_path / "runs", tasks[1])
+    mjson = next((bad / "results").glob("*/machine.json"))
+    mjson.write_text(json.dumps({**json.loads(mjson.read_text()), "profile": "nightly"}))
+    lines = store_results.apply_runs(rb, [good, bad], "nightly run 3", tasks)
+    refused = [line for line in lines if "refused" in line]
+    assert len(refused) == 1 and refused[0].startswith(f"{bad.name}: refused, its results cannot")
+    assert f"merged 1 result file(s) from {good / 'results'}" in lines
+    book = ledger.load(rb / ledger.FILE_NAME)[EXACT]
+    assert book[c[0]]["counters"]["state"] == "stored"
+    assert ledger.state(book[c[1]]["counters"]) == "todo"

@@ -221,15 +221,17 @@ class Tree:
             _write(path, data)
 
 
-def merge_trees(out: Path, inputs: list[Path]) -> list[int]:
-    """Merge ``inputs`` into ``out`` in order; all or nothing. Returns files taken per input."""
+def merge_trees(out: Path, inputs: list[Path], dry_run: bool = False) -> list[int]:
+    """Merge ``inputs`` into ``out`` in order; all or nothing (``dry_run``: nothing, only the
+    check). Returns files taken per input."""
     tree = Tree(out)
     counts = []
     for src in inputs:
         if src.resolve() == out.resolve():
             raise MergeError(f"{src} is the output tree")
         counts.append(tree.merge(src))
-    tree.write()
+    if not dry_run:
+        tree.write()
     return counts
 
 

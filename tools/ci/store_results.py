@@ -88,15 +88,29 @@ def apply_runs(
 ) -> list[str]:
     """Merge every (trusted) run into the checked-out branch; with the plan's ``tasks`` (a
     nightly or a backfill, never a bisect) record each planned part in ledger.json."""
-    trees = [r / "results" for r in runs if (r / "results" / "benchmarks.json").exists()]
     lines = []
+    # One run whose results cannot be merged (another profile or environment, columns that
+    # differ) is refused in one line; the others are stored, and its parts stay to do.
+    good: list[Path] = []
+    for run in runs:
+        tree = run / "results"
+        if not (tree / "benchmarks.json").exists():
+            good.append(run)
+            continue
+        try:
+            merge_results.merge_trees(worktree / "results", [tree], dry_run=True)
+        except merge_results.MergeError as exc:
+            lines.append(f"{run.name}: refused, its results cannot be merged: {exc}")
+            continue
+        good.append(run)
+    trees = [r / "results" for r in good if (r / "results" / "benchmarks.json").exists()]
     if trees:
         counts = merge_results.merge_trees(worktree / "results", trees)
         lines += [f"merged {n} result file(s) from {t}" for t, n in zip(trees, counts, strict=True)]
     if tasks:
         path = worktree / ledger.FILE_NAME
         book = ledger.load(path)
-        lines += ledger.record(book, tasks, {r.name: r for r in runs}, label)
+        lines += ledger.record(book, tasks, {r.name: r for r in good}, label)
         if book or path.exists():
             ledger.save(path, book)
     return lines
