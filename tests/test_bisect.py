@@ -108,8 +108,9 @@ def test_one_planted_step_is_named_in_six_probes(bisects: Bisects) -> None:
     planted_cost(step, FULL_ITERATIONS)
     print(f"planted step: {step['relative']:+.3%} of the full build")
     # The share's error is the ends' A/A over the step: date-dependent template work (time_ago,
-    # dates) moved a count by 0.045% (seed 9402), 3% of this 1.5% step.
-    assert 0.95 < step["share_of_total"] < 1.05, step
+    # dates: it depends on the day the test runs) moved a count by 0.045% (seed 9402) and by
+    # 0.07% on another day, 3% and 6% of this 1.5% step. The culprit is asserted exactly above.
+    assert 0.9 < step["share_of_total"] < 1.1, step
     probed = [p["sha"] for p in answer["probes"]]
     assert len(probed) <= 6, probed
     kinds = {h.shas[i]: h.kinds[i] for i in range(32)}
