@@ -33,15 +33,19 @@ _PARAMS = re.compile(r"^(?P<key>[\w.]+)(\('(?P<site>[\w-]+)', '(?P<build>\w+)'\)
 _SHA = re.compile(r"[0-9a-f]{40}")
 _MACHINE = re.compile(r"machine-([\w.-]+)")
 _PYTHON = re.compile(r"(?:^|/)python-([\w.]+)(?:/|$)")
+_OTHER = ("-smoke", "-pr", "-nightly")  # tools.ci.machine: a tier at another profile
 PYTHON = "3.14"  # the python a bisect probes (tools.bisect.probe.Prober's default)
 
 
 def tier_of(graph: str) -> str | None:
-    """The tier whose series (the machine name's suffix) drew this graph."""
+    """The tier whose series (the machine name's suffix) drew this graph: ``-<series>``, or
+    ``-<series>-<profile>`` for the tier at another profile's sites (a rehearsal's smoke, which
+    the bisect then probes at the same sites)."""
     m = _MACHINE.search(graph)
     if not m:
         return None
-    return next((t.name for t in tiers.TIERS.values() if m[1].endswith(f"-{t.series}")), None)
+    endings = {f"-{t.series}{p}": t.name for t in tiers.TIERS.values() for p in ("", *_OTHER)}
+    return next((tier for end, tier in endings.items() if m[1].endswith(end)), None)
 
 
 def target_of(benchmark: str) -> str | None:
