@@ -199,7 +199,7 @@ def backfill(r: Rehearsal) -> list[str]:
     commits = r.world.bengal_commits()
     run = r.run(
         "backfill", "workflow_dispatch",
-        inputs={"range": f"{commits[0]}..main", "tier": "exact", "runners": "2"},
+        inputs={"range": f"{commits[0]}..main", "tier": "exact", "runners": "1"},
     )  # fmt: skip
     out = jobs(run, {"list": "success", "bench": "success", "store": "success"})
     out += jobs(run, {"publish": "success", "deploy": "success"})

@@ -26,6 +26,9 @@ CHEAP = {
     "BENCH_INSTALL_VALGRIND": "false",
     "ASV_PYTHONS": "3.14",
     "NIGHTLY_WINDOW_DAYS": "100000",
+    # one bench job at a time: act runs a matrix's jobs side by side on this host, where they
+    # share one home and one process table (a job's leftovers step stopped the other's build)
+    "BENCH_MAX_PARALLEL": "1",
 }
 
 

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 Allowed = dict[str, set[str]]  # machine -> the commits planned on it
-_TYPES = ("track", "time", "timeraw", "mem", "peakmem")
+_TYPES = ("track", "time", "timeraw", "memory", "peakmemory")  # asv's benchmark types
 _SHORT = re.compile(r"[\w %/.:()\[\]'\",=+-]{0,200}")  # a unit, a key, a param value
 
 
