@@ -1,7 +1,7 @@
 """``python -m rehearsal``: rehearse the workflows end to end, print each one's time and checks.
 
     python -m rehearsal                          # all six, in the order a first week meets them
-    python -m rehearsal nightly bisect --work /tmp/rehearsal
+    python -m rehearsal nightly bisect --work rehearsal-work
 
 Exit 0 when every check passed, 1 when one failed (each failure is one line), 2 when the
 rehearsal itself could not run (act missing, a bad name).
