@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from driver import watchdog
 from rehearsal.world import ROOT, World
 
 ACT_OFFLINE = ROOT.parent / "shared" / "tools" / "act-offline"
@@ -176,6 +177,9 @@ def run(
             text=True,
             start_new_session=True,
         )
+        # act and its jobs' steps die with this process too (a test killed by its timeout)
+        watchdog.start()
+        watchdog.guard(proc.pid)
         timer = threading.Timer(timeout_s, lambda: os.killpg(proc.pid, signal.SIGKILL))
         timer.start()
         try:
@@ -195,6 +199,7 @@ def run(
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+            watchdog.release(proc.pid)
     seconds = time.monotonic() - started
     if seconds >= timeout_s:
         raise ActError(f"{workflow}: act did not finish in {timeout_s:.0f} s (log: {log})")
