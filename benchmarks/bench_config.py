@@ -1,6 +1,6 @@
 """Config-change detection: does changing the resolved config rebuild everything, once?"""
 
-from benchmarks.measure import edit_measurement, measure_once
+from benchmarks.measure import edit_measurement, measure_edits
 from benchmarks.timing import SingleMeasurement
 
 
@@ -13,7 +13,7 @@ class ConfigChange(SingleMeasurement):
 
     regression_threshold = 0.0
 
-    setup_cache = staticmethod(measure_once)
+    setup_cache = staticmethod(measure_edits)
     version = "1"
 
     def track_config_change_missed_full_rebuild(self, cache: dict) -> int:

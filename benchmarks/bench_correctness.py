@@ -1,13 +1,13 @@
 """Incremental correctness: after each kind of edit, does the rebuilt output carry the edit, and
 does it equal a clean full build of the same sources (volatile strings such as build timestamps
-normalised)? Every number here should be 0. The files themselves are in ``measure_once``'s
+normalised)? Every number here should be 0. The files themselves are in ``measure_edits``'s
 result."""
 
 from benchmarks.measure import (
     ALL_EDITS,
     MODES,
     edit_measurement,
-    measure_once,
+    measure_edits,
     skip_unmeasured_edit,
 )
 from benchmarks.timing import SingleMeasurement
@@ -18,7 +18,7 @@ class IncrementalCorrectness(SingleMeasurement):
     finding."""
 
     regression_threshold = 0.0
-    setup_cache = staticmethod(measure_once)
+    setup_cache = staticmethod(measure_edits)
     params = [e for e in ALL_EDITS if e != "noop"]
     param_names = ("edit",)
     version = "1"
@@ -47,7 +47,7 @@ class MissedEdits(SingleMeasurement):
 
     regression_threshold = 0.0
 
-    setup_cache = staticmethod(measure_once)
+    setup_cache = staticmethod(measure_edits)
     params = [list(MODES), [e for e in ALL_EDITS if e != "noop"]]
     param_names = ("mode", "edit")
     version = "1"

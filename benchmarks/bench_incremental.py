@@ -2,7 +2,7 @@
 
 Timed samples restore the validated built state of one site (untimed), apply one user edit
 (untimed) and time only the rebuild, which is then validated, the edited pages carrying the edit
-included. The speedup and rebuilt-page counts come from ``measure_once``: the rebuild and a clean
+included. The speedup and rebuilt-page counts come from ``measure_edits``: the rebuild and a clean
 full build of the same sources, measured in the same process.
 """
 
@@ -10,7 +10,7 @@ from benchmarks.measure import (
     ALL_EDITS,
     built_states,
     edit_measurement,
-    measure_once,
+    measure_edits,
     skip_unmeasured_edit,
 )
 from benchmarks.profiles import PROFILE
@@ -48,7 +48,7 @@ class _RebuildWork(SingleMeasurement):
     shared cores moved such values by up to 34%. Pages rewritten: 10%."""
 
     regression_threshold = 0.5
-    setup_cache = staticmethod(measure_once)
+    setup_cache = staticmethod(measure_edits)
     param_names = ("edit",)
     version = "1"
     mode = "incremental"

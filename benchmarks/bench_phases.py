@@ -6,7 +6,7 @@ skipped (asv shows n/a) instead of failing.
 """
 
 import driver
-from benchmarks.measure import edit_measurement, measure_once, measurement
+from benchmarks.measure import edit_measurement, measure_edits, measure_once, measurement
 from benchmarks.profiles import PROFILE
 from benchmarks.sites import site_id
 from benchmarks.timing import SingleMeasurement
@@ -17,7 +17,7 @@ class Phases(SingleMeasurement):
     shared cores moved such values by up to 34%."""
 
     regression_threshold = 0.5
-    setup_cache = staticmethod(measure_once)
+    setup_cache = staticmethod(measure_edits)
     params = list(driver.PHASES)
     param_names = ("phase",)
     version = "2"

@@ -2,13 +2,16 @@
 
 - ``built_states``: the validated built state of the edited site, restored before every timed
   sample of an incremental rebuild;
-- ``measure_once``: the single measurements the ``track_`` benchmarks read (reference CLI builds,
-  and for each kind of edit and build mode: the rebuild, whether it carried the edit, the clean
-  full build it is compared with, the files that differ). A failure is kept per measurement, so
-  one Bengal bug fails only its benchmarks.
+- ``measure_once``: the single measurements of the builds that ``track_`` benchmarks read (one
+  reference CLI build per site, the one-page rebuild at each size, the one-worker build);
+- ``measure_edits``: for each kind of edit and build mode, the rebuild, whether it carried the
+  edit, the clean full build it is compared with, the files that differ.
 
-Both run once per commit (and, for ``time_`` classes, once per round); their results live in
-asv's per-run working directory.
+A failure is kept per measurement, so one Bengal bug fails only its benchmarks. The single
+measurements are two functions, not one, so that each is one part of the scale tier
+(``tools.ci.tiers``) that fits a GitHub job also with free-threaded Python, and the exact tier's
+counters pay for the edits only. Each runs once per commit (and, for ``time_`` classes, once
+per round); their results live in asv's per-run working directory.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ ALL_EDITS = (*scenario_gen.EDITS, *scenario_gen.STRUCTURE_EDITS)
 # and the plain `bengal build` a user types (CLI, ``PROFILE.default_edits``), which decides on
 # its own whether to reuse the cache.
 MODES = {"incremental": "api", "default": "cli"}
-PROGRESS_ENV = "BENGAL_BENCH_PROGRESS_FILE"  # where measure_once also appends its progress lines
+PROGRESS_ENV = "BENGAL_BENCH_PROGRESS_FILE"  # where both also append their progress lines
 
 
 def built_states() -> str:
@@ -52,11 +55,10 @@ built_states.timeout = PROFILE.prepare_timeout
 
 
 def measure_once() -> dict:
-    """setup_cache of the single-measurement benchmarks (see the module docstring).
+    """setup_cache of the build measurements (see the module docstring).
 
     The order matters: reference CLI builds first (their states are where the one-page rebuild
-    of each size starts, all built the same way), then in-process work in a warmed process, then
-    the plain CLI rebuilds.
+    of each size starts, all built the same way), then the one-page rebuilds in a warmed process.
     """
     reference = reference_builds()
     rebuild_growth = {
@@ -66,6 +68,19 @@ def measure_once() -> dict:
         )
         for n in PROFILE.rebuild_sizes
     }
+    return {
+        "reference": reference,
+        "rebuild_growth": rebuild_growth,
+        "one_worker": _one_worker_build(),
+    }
+
+
+measure_once.timeout = PROFILE.prepare_timeout
+
+
+def measure_edits() -> dict:
+    """setup_cache of the edit measurements (see the module docstring): in-process work in a
+    warmed process first, then the plain CLI rebuilds."""
     edits: dict = {}
     try:
         # Built in-process like the rebuilds and the clean builds they are compared with: some
@@ -84,15 +99,10 @@ def measure_once() -> dict:
             edits["default", edit] = _progress(f"plain build after {edit}", m)
     except Exception as exc:  # e.g. a CLI that crashes: the in-process numbers still count
         _fail_missing(edits, "default", PROFILE.default_edits, exc)
-    return {
-        "reference": reference,
-        "edits": edits,
-        "rebuild_growth": rebuild_growth,
-        "one_worker": _one_worker_build(),
-    }
+    return {"edits": edits}
 
 
-measure_once.timeout = PROFILE.prepare_timeout
+measure_edits.timeout = PROFILE.prepare_timeout
 
 
 def reference_sites() -> list[tuple[str, int]]:
@@ -229,7 +239,7 @@ def skip_unmeasured_edit(cache: dict, mode: str, edit: str) -> None:
 
 
 def edit_measurement(cache: dict, mode: str, edit: str, key: str) -> float:
-    """One number of ``measure_once``; raises what went wrong when it could not be measured.
+    """One number of ``measure_edits``; raises what went wrong when it could not be measured.
 
     A rebuild that missed the edit did less than its job: its speedup and rewritten pages are no
     numbers (the missed-edit counter and the correctness diff still are).

@@ -19,7 +19,7 @@ import pytest
 from tests import tiny_asv
 from tests.test_results_history import branch_files, running, store, write_plan
 from tests.tiny_asv import ROOT, Tiny
-from tools.ci import bench_commits, comment_body, environment, machine, tiers
+from tools.ci import bench_commits, comment_body, commits, environment, machine, plan, tiers
 
 GHA = "gha-" + environment.declared().key  # tools.ci.machine's gha preset
 
@@ -199,3 +199,60 @@ def test_bad_parts_are_one_line(tmp_path) -> None:
         )  # fmt: skip
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
         assert message in proc.stderr
+
+
+def test_each_part_of_single_measurements_pays_for_one_setup_cache() -> None:
+    """The scale tier's ``measured`` and ``edits`` parts each run one shared setup_cache, and not
+    the other's (asv keys a setup_cache by its function: a part with two would pay for both); the
+    exact tier's counters read the edits only."""
+    import importlib
+
+    def caches(part: tiers.Part) -> set[str]:
+        found = set()
+        for name in comment_body.allowed_benchmarks(ROOT / "benchmarks"):
+            if re.search(part.regex, name):
+                module, cls = name.split(".")[:2]
+                found.add(getattr(importlib.import_module(f"benchmarks.{module}"), cls)
+                          .setup_cache.__name__)  # fmt: skip
+        return found
+
+    scale, exact = tiers.TIERS["scale"], tiers.TIERS["exact"]
+    assert caches(scale.part("measured")) == {"measure_once"}
+    assert caches(scale.part("edits")) == caches(exact.part("counters")) == {"measure_edits"}
+
+
+def test_limits_are_per_python(tmp_path) -> None:
+    """ASV_PYTHONS "3.14 3.14t": one asv run measures both, so the plan's limits and
+    bench_commits' own are twice the part's, and every job still fits GitHub's six hours."""
+    assert tiers.python_count("3.14") == 1
+    assert tiers.python_count("3.14 3.14t") == tiers.python_count("3.14,3.14t") == 2
+    for bad in ("", "3.14 pypy", "3"):
+        with pytest.raises(ValueError, match="expected versions like"):
+            tiers.python_count(bad)
+    part = tiers.TIERS["scale"].part("measured")
+    assert part.limit(2) == 2 * part.limit_s >= 4 * part.cost_s  # 3.14t assumed ~2x of 3.14
+    hashes = tmp_path / "hashes.txt"
+    hashes.write_text("0" * 40 + "\n")
+
+    def bench(pythons: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tools.ci.bench_commits", "--hashes", str(hashes),
+             "--status", str(tmp_path / "s.json"), "--machine", "m", "--tier", "exact",
+             "--deadline", "99", "--pythons", pythons, "--",
+             sys.executable, "-c", "pass", "{commit}", "{bench}"],
+            capture_output=True, text=True, cwd=ROOT, timeout=60,
+        )  # fmt: skip
+
+    assert bench("3.14 3.14t").returncode == 0
+    limits = json.loads((tmp_path / "s.json").read_text())["part_limits"]
+    assert limits == {p.name: 2 * p.limit_s for p in tiers.TIERS["exact"].parts}
+    bad = bench("3.14 cpython")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+    for tier in tiers.TIERS.values():  # (that each job fits: test_results_workflows)
+        for task in plan.tasks(tier, ["0" * 40], pythons=2):
+            limit = tier.part(str(task["part"])).limit_s
+            assert task["deadline_s"] == 2 * limit + plan.DEADLINE_MARGIN_S
+    too_long = plan.tasks(tiers.TIERS["exact"], ["0" * 40])[:1]
+    too_long[0]["job_minutes"] = plan.GITHUB_JOB_LIMIT_MINUTES + 1
+    with pytest.raises(commits.CommitsError, match="part exact/counts needs a 361-min job"):
+        plan.write(tmp_path / "plan.json", too_long, gh_output=False)

@@ -1,7 +1,7 @@
 """Bengal 0.1.5 misses a one-page edit ("No changes detected"): the missed-edit counter says so
 with a number, in a real asv run, and the published graph carries that number.
 
-Only the correctness family runs (0.1.x builds take a second or two): ``measure_once`` in full,
+Only the correctness family runs (0.1.x builds take a second or two): ``measure_edits`` in full,
 as in every run.
 """
 

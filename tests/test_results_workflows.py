@@ -174,12 +174,20 @@ def test_every_job_fits_its_steps_with_slack_inside_githubs_six_hours(wf) -> Non
     assert all(isinstance(m, int) for m in fixed), fixed
     upload = bench["steps"][-1]["timeout-minutes"]
     assert sum(fixed) - upload == plan.SETUP_MINUTES and upload == plan.UPLOAD_MINUTES
+    # the plan's limits and bench_commits' are both for the pythons the job measures
+    assert '--pythons "$ASV_PYTHONS" --summary' in " ".join(loop["run"].replace("\\", "").split())
+    _, planner = step_running(data["jobs"][selector(data)], "tools.ci.plan")
+    assert '--pythons "$ASV_PYTHONS"' in planner["run"]
+    assert plan.GITHUB_JOB_LIMIT_MINUTES == GITHUB_JOB_LIMIT_MINUTES
     for tier in tiers.TIERS.values():
-        for task in plan.tasks(tier, ["0" * 40]):
-            part = tier.part(str(task["part"]))
-            assert part.limit_s < task["deadline_s"] < task["bench_minutes"] * 60 - 120
-            steps = sum(fixed) + task["bench_minutes"]
-            assert steps + 10 <= task["job_minutes"] <= GITHUB_JOB_LIMIT_MINUTES
+        for pythons in (1, 2):  # ASV_PYTHONS "3.14", "3.14 3.14t"
+            for task in plan.tasks(tier, ["0" * 40], pythons=pythons):
+                part = tier.part(str(task["part"]))
+                assert (
+                    part.limit_s * pythons < task["deadline_s"] < task["bench_minutes"] * 60 - 120
+                )
+                steps = sum(fixed) + task["bench_minutes"]
+                assert steps + 10 <= task["job_minutes"] <= GITHUB_JOB_LIMIT_MINUTES, task
     for name, job in data["jobs"].items():  # the other jobs: slack above their steps' limits
         minutes = [s["timeout-minutes"] for s in job.get("steps", []) if "timeout-minutes" in s]
         if name != "bench" and minutes:

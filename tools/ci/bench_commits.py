@@ -12,9 +12,13 @@ run killed from outside still says which commits and parts finished. Commits run
 ``--hashes`` (the selection writes the tip first: the deadline cuts the oldest).
 
     python -m tools.ci.bench_commits --hashes hashes.txt --status run/status.json \\
-        --machine gha-ubuntu-x64-exact --tier exact [--part counts] --deadline 17100 -- \\
+        --machine gha-ubuntu-x64-exact --tier exact [--part counts] --deadline 17100 \\
+        [--pythons "3.14 3.14t"] -- \\
         python -m tools.asv_local --repo bengal-src --machine-preset gha \\
             --results-dir run/results run '{commit}^!' --bench '{bench}' --show-stderr
+
+``--pythons`` names the pythons the command's asv measures (one after the other): each part's
+limit is multiplied by their number.
 
 Without ``--tier``, ``--commit-timeout`` bounds one run of the whole suite per commit.
 ``{commit}`` in the command is replaced by each full commit hash. States: ``pending``,
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import dataclasses
 import json
 import re
 import shutil
@@ -298,6 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         "--part", action="append", help="only this part of --tier (repeatable; default all)"
     )
     parser.add_argument("--deadline", type=float, required=True, help="seconds from the start")
+    parser.add_argument(
+        "--pythons",
+        default="3.14",
+        help="with --tier: the asv pythons each run measures ('3.14 3.14t' doubles each limit)",
+    )
     parser.add_argument("--summary", type=Path, help="append a markdown table here")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND with {commit}")
     args = parser.parse_args(argv)
@@ -306,6 +316,11 @@ def main(argv: list[str] | None = None) -> int:
         if not command or not any("{commit}" in a for a in command):
             raise BenchError("give the command after --, with {commit} where the hash goes")
         parts = select_parts(args.tier, args.part)
+        try:
+            n = tiers.python_count(args.pythons)
+        except ValueError as exc:
+            raise BenchError(str(exc)) from None
+        parts = [dataclasses.replace(p, limit_s=p.limit(n)) for p in parts]
         preflight(parts)
         if parts and not any("{bench}" in a for a in command):
             raise BenchError("with --tier, put {bench} in the command where the part's regex goes")

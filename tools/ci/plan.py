@@ -20,6 +20,9 @@ within ``--exact-cap`` / ``--scale-budget`` commits' worth of parts (0: none of 
 ``--parts TIER[:PART],...`` plans only those (a rehearsal). The backfill skips the parts the
 ledger calls stored or given up. ``--summary`` gets the choice and each tier's coverage.
 
+``--pythons`` (the workflows' ``ASV_PYTHONS``, default 3.14) scales every limit by the number
+of pythons: the bench job runs the part once per python.
+
 ``plan.json``: ``{"tasks": [{"tier", "profile", "machine", "commit", "part", "artifact",
 "bench_minutes", "deadline_s", "job_minutes"}, ...]}``; ``--github-output`` writes ``matrix``
 (the tasks as a GitHub matrix), ``count`` and ``artifacts`` (space-separated names). Bad input:
@@ -38,6 +41,7 @@ from pathlib import Path
 from tools.ci import commits, github_output, ledger, machine, rebaseline, tiers
 
 MAX_JOBS = 256  # GitHub's limit of jobs per matrix
+GITHUB_JOB_LIMIT_MINUTES = 360  # a job that asks for more is cut at 360 anyway
 # Minutes of a job around its benchmark step: checkout, Pythons, the pinned tooling, the Bengal
 # clone, the environment check, the leftovers step (their steps' own limits), the upload, and
 # slack above all of them.
@@ -58,11 +62,17 @@ def artifact(tier: str, part: str, commit: str) -> str:
 
 
 def task(
-    tier: tiers.Tier, commit: str, part: str, name: str, profile: str | None = None
+    tier: tiers.Tier,
+    commit: str,
+    part: str,
+    name: str,
+    profile: str | None = None,
+    pythons: int = 1,
 ) -> dict[str, object]:
     """The job of one part of one commit on the machine ``name``; ``profile`` replaces the
-    tier's own (smoke-sized sites for a rehearsal, in a series of their own)."""
-    limit_s = tier.part(part).limit_s
+    tier's own (smoke-sized sites for a rehearsal, in a series of their own); the limits are for
+    one run over ``pythons`` asv environments (``tiers.Part.limit``)."""
+    limit_s = tier.part(part).limit(pythons)
     bench = math.ceil(limit_s / 60) + STEP_SLACK_MINUTES
     return {
         "tier": tier.name,
@@ -79,11 +89,15 @@ def task(
 
 
 def tasks(
-    tier: tiers.Tier, chosen: list[str], preset: str = "gha", profile: str | None = None
+    tier: tiers.Tier,
+    chosen: list[str],
+    preset: str = "gha",
+    profile: str | None = None,
+    pythons: int = 1,
 ) -> list[dict[str, object]]:
     """Every part of every chosen commit, in the order given (the tip first)."""
     name = machine_name(tier, preset, profile)
-    return [task(tier, c, p.name, name, profile) for c in chosen for p in tier.parts]
+    return [task(tier, c, p.name, name, profile, pythons) for c in chosen for p in tier.parts]
 
 
 def part_filter(spec: str | None) -> dict[str, list[str]]:
@@ -159,6 +173,14 @@ def after_previous_series(
     return [last, *(c for c in window if position[c] > position[last])]
 
 
+def pythons(args: argparse.Namespace) -> int:
+    """``--pythons`` as a count (one line for a bad value)."""
+    try:
+        return tiers.python_count(args.pythons)
+    except ValueError as exc:
+        raise commits.CommitsError(str(exc)) from None
+
+
 def nightly(args: argparse.Namespace) -> list[dict[str, object]]:
     """Every tier's jobs tonight (see the module's docstring); writes the summary."""
     if min(args.exact_cap, args.scale_budget) < 0:
@@ -187,7 +209,7 @@ def nightly(args: argparse.Namespace) -> list[dict[str, object]]:
             f"{len(night.jobs)} job(s), {night.left} part(s) left"
         )
         text += night_summary(tier, name, night, series, candidates)
-        plan += [task(tier, c, p, name, args.profile or None) for c, p in night.jobs]
+        plan += [task(tier, c, p, name, args.profile or None, pythons(args)) for c, p in night.jobs]
     if args.summary:
         text += ledger.coverage(
             book,
@@ -216,7 +238,7 @@ def backfill(args: argparse.Namespace) -> list[dict[str, object]]:
         for part in parts:
             left = ledger.state(done.get(part))
             if left == "todo" or (left == ledger.FAILED and args.retry_failed):
-                plan.append(task(tier, commit, part, name, args.profile or None))
+                plan.append(task(tier, commit, part, name, args.profile or None, pythons(args)))
     print(f"{len(chosen)} commit(s) in {args.spec}; {len(plan)} part(s) to do")
     return plan
 
@@ -226,6 +248,12 @@ def write(path: Path, plan: list[dict[str, object]], gh_output: bool) -> bool:
         raise commits.CommitsError(
             f"{len(plan)} jobs; a matrix holds at most {MAX_JOBS}: use a shorter range"
         )
+    for t in plan:
+        if int(str(t["job_minutes"])) > GITHUB_JOB_LIMIT_MINUTES:
+            raise commits.CommitsError(
+                f"part {t['tier']}/{t['part']} needs a {t['job_minutes']}-min job, over GitHub's "
+                f"{GITHUB_JOB_LIMIT_MINUTES}: split it in tools.ci.tiers or use fewer pythons"
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"tasks": plan}, indent=1) + "\n")
     if not gh_output:
@@ -285,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument("--out", type=Path, required=True)
         p.add_argument("--github-output", action="store_true")
+        p.add_argument("--pythons", default="3.14", help="asv pythons, e.g. '3.14 3.14t'")
     args = parser.parse_args(argv)
     try:
         plan = backfill(args) if args.cmd == "backfill" else nightly(args)

@@ -27,17 +27,33 @@ import sys
 from dataclasses import dataclass
 
 TIER_ENV = "BENGAL_BENCH_TIER"
+PYTHON = re.compile(r"3\.[0-9]{1,2}t?")  # an asv "pythons" entry: 3.14, or 3.14t free-threaded
+
+
+def python_count(pythons: str) -> int:
+    """How many asv environments one run of a part measures: ``"3.14 3.14t"`` → 2 (asv's
+    ``--pythons`` as the workflows pass ``ASV_PYTHONS``); ValueError when it names none."""
+    names = set(pythons.replace(",", " ").split())
+    if not names or not all(PYTHON.fullmatch(n) for n in names):
+        raise ValueError(f"pythons {pythons!r}: expected versions like '3.14' or '3.14 3.14t'")
+    return len(names)
 
 
 @dataclass(frozen=True)
 class Part:
     """One ``asv run`` of a commit: the benchmarks of ``prefixes`` (``module.`` or
-    ``module.Class``), stopped after ``limit_s`` seconds."""
+    ``module.Class``), stopped after ``limit_s`` seconds per python."""
 
     name: str
     prefixes: tuple[str, ...]
     limit_s: int
-    cost_s: int  # measured on 0.5.1 (install included), the base of limit_s
+    cost_s: int  # measured (install included), the base of limit_s: see the comment at TIERS
+
+    def limit(self, pythons: int = 1) -> int:
+        """The limit of one run over ``pythons`` environments: asv measures them one after the
+        other. 3.14t is assumed to cost about twice 3.14 (not measured: no 3.14t here), so
+        "3.14 3.14t" costs ~3x ``cost_s``, under this 2x ``limit_s`` >= 4x ``cost_s``."""
+        return self.limit_s * pythons
 
     @property
     def regex(self) -> str:
@@ -67,21 +83,25 @@ class Tier:
 
 MINUTE = 60
 # The benchmarks that read measure_once (benchmarks/measure.py): one CLI build per site, the
-# edits, the ladder; in the nightly profile most of a commit's time.
+# ladder, the one-page rebuild per size, the one-worker build.
 MEASURED = (
-    "bench_config.ConfigChange",
-    "bench_correctness.IncrementalCorrectness",
-    "bench_correctness.MissedEdits",
     "bench_full.FullBuildReference",
-    "bench_incremental.IncrementalWork",
-    "bench_incremental.DefaultCommandWork",
     "bench_parallel.Parallelism",
-    "bench_phases.Phases",
     "bench_phases.ReferencePhases",
     "bench_scaling.ScalingExponents",
     "bench_scaling.ScalingLadder",
     "bench_scaling.RebuildGrowth",
     "bench_scaling.RebuildGrowthExponent",
+)
+# The benchmarks that read measure_edits: every edit, in-process and with the plain CLI build,
+# against a clean build. Split from MEASURED so that each fits a job with 3.14t too.
+EDITS = (
+    "bench_config.ConfigChange",
+    "bench_correctness.IncrementalCorrectness",
+    "bench_correctness.MissedEdits",
+    "bench_incremental.IncrementalWork",
+    "bench_incremental.DefaultCommandWork",
+    "bench_phases.Phases",
 )
 # Timed with asv's samples (their own setup, or built_states).
 TIMED = (
@@ -100,7 +120,7 @@ TIERS: dict[str, Tier] = {
         parts=(
             # measure_instructions: nested-50 under cachegrind, and start-up.
             Part("counts", ("bench_instructions.",), limit_s=40 * MINUTE, cost_s=14 * MINUTE),
-            # measure_once at the pr sites, read only for its exact counters.
+            # measure_edits at the pr sites, read only for its exact counters.
             Part(
                 "counters",
                 ("bench_correctness.", "bench_config."),
@@ -114,7 +134,9 @@ TIERS: dict[str, Tier] = {
         profile="nightly",
         series="nightly",  # the nightly history's series from before tiers existed
         parts=(
-            Part("measured", MEASURED, limit_s=215 * MINUTE, cost_s=103 * MINUTE),
+            # Apportioned from 0.5.1's end-to-end breakdown (README) until measured part by part.
+            Part("measured", MEASURED, limit_s=110 * MINUTE, cost_s=54 * MINUTE),
+            Part("edits", EDITS, limit_s=100 * MINUTE, cost_s=49 * MINUTE),
             Part("timed", TIMED, limit_s=50 * MINUTE, cost_s=23 * MINUTE),
             Part("devloop", ("bench_devloop.",), limit_s=35 * MINUTE, cost_s=15 * MINUTE),
             Part("counts", ("bench_instructions.",), limit_s=30 * MINUTE, cost_s=13 * MINUTE),
