@@ -14,6 +14,7 @@ class ConfigChange(SingleMeasurement):
     regression_threshold = 0.0
 
     setup_cache = staticmethod(measure_edits)
+    exact = True  # a count the runner's load cannot move: the exact tier's
     version = "1"
 
     def track_config_change_missed_full_rebuild(self, cache: dict) -> int:

@@ -15,10 +15,10 @@ memory and parallel benchmarks still see.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import scenario_gen
+import scope
 from benchmarks.profiles import PROFILE
 from benchmarks.sites import fresh_copy, site_id
 from benchmarks.timing import SingleMeasurement
@@ -36,21 +36,20 @@ _SALT = "instructions"
 # A bisect probe (tools.bisect) names the numbers it needs, comma-separated: "startup" and builds
 # of BUILDS; a build is measured after the builds before it (each starts from the state the one
 # before left), so "full,noop,one_page" costs what "one_page" alone does.
-PROBE_ENV = "BENGAL_BENCH_PROBE"
 NOT_PROBED = "not measured in this bisect probe"
 
 
 def probed_builds(probe: str | None = None) -> tuple[list[str], bool]:
     """The builds to measure, in order, and whether to count start-up: all of them, or only
-    what ``$BENGAL_BENCH_PROBE`` needs. A bad name raises ValueError at import."""
-    probe = os.environ.get(PROBE_ENV, "") if probe is None else probe
+    what ``scope.probe()`` needs. A bad name raises ValueError at import."""
+    probe = scope.probe() if probe is None else probe
     names = list(BUILDS)
     if not probe:
         return names, True
     wanted = set(probe.split(","))
     if unknown := sorted(wanted - {"startup", *BUILDS}):
         choices = ", ".join(["startup", *BUILDS])
-        raise ValueError(f"{PROBE_ENV}={probe!r}: {', '.join(unknown)} not one of {choices}")
+        raise ValueError(f"{scope.PROBE_ENV}={probe!r}: {', '.join(unknown)} not one of {choices}")
     last = max((names.index(b) for b in wanted if b in BUILDS), default=-1)
     return names[: last + 1], "startup" in wanted
 
@@ -136,6 +135,7 @@ class BuildInstructions(SingleMeasurement):
     regression_threshold = 0.01
 
     setup_cache = staticmethod(measure_instructions)
+    exact = True  # a count the runner's load cannot move: the exact tier's
     params = [[SITE], list(BUILDS)]
     param_names = ("site", "build")
     version = "1"
@@ -158,6 +158,7 @@ class StartupInstructions(SingleMeasurement):
     regression_threshold = 0.01
 
     setup_cache = staticmethod(measure_instructions)
+    exact = True  # a count the runner's load cannot move: the exact tier's
     version = "1"
 
     def setup(self, cache: dict) -> None:
@@ -179,6 +180,7 @@ class WorkCounters(SingleMeasurement):
     regression_threshold = 0.01
 
     setup_cache = staticmethod(measure_instructions)
+    exact = True  # a count the runner's load cannot move: the exact tier's
     params = [[SITE], list(BUILDS)]
     param_names = ("site", "build")
     version = "1"

@@ -9,7 +9,7 @@
 
 A failure is kept per measurement, so one Bengal bug fails only its benchmarks. The single
 measurements are two functions, not one, so that each is one part of the scale tier
-(``tools.ci.tiers``) that fits a GitHub job also with free-threaded Python, and the exact tier's
+(``catalogue.tiers``) that fits a GitHub job also with free-threaded Python, and the exact tier's
 counters pay for the edits only. Each runs once per commit (and, for ``time_`` classes, once
 per round); their results live in asv's per-run working directory.
 """
@@ -17,12 +17,12 @@ per round); their results live in asv's per-run working directory.
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 
 import driver
 import scenario_gen
+import scope
 from benchmarks.profiles import PROFILE
 from benchmarks.sites import (
     apply_edit,
@@ -39,7 +39,6 @@ ALL_EDITS = (*scenario_gen.EDITS, *scenario_gen.STRUCTURE_EDITS)
 # and the plain `bengal build` a user types (CLI, ``PROFILE.default_edits``), which decides on
 # its own whether to reuse the cache.
 MODES = {"incremental": "api", "default": "cli"}
-PROGRESS_ENV = "BENGAL_BENCH_PROGRESS_FILE"  # where both also append their progress lines
 
 
 def built_states() -> str:
@@ -185,13 +184,13 @@ def _one_worker_build() -> dict:
 
 
 def _progress(what: str, m: dict) -> dict:
-    """Say on stderr (and in ``$BENGAL_BENCH_PROGRESS_FILE``) what one measurement gave, as it
+    """Say on stderr (and in ``scope.progress_file()``) what one measurement gave, as it
     lands: a nightly takes an hour or more."""
     shown = {k: round(v, 2) if isinstance(v, float) else v for k, v in m.items()}
     shown = {k: v for k, v in shown.items() if not isinstance(v, list | dict)}
     line = f"[measure_once {time.strftime('%H:%M:%S')}] {what}: {shown}"
     print(line, file=sys.stderr, flush=True)
-    if log := os.environ.get(PROGRESS_ENV):  # asv shows stderr only once setup_cache ends
+    if log := scope.progress_file():  # asv shows stderr only once setup_cache ends
         with open(log, "a") as f:
             f.write(line + "\n")
     return m

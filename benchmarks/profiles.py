@@ -1,15 +1,14 @@
-"""The one place that decides the scope of a run: ``smoke``, ``pr`` or ``nightly``.
+"""What each profile of a run covers: ``smoke``, ``pr`` or ``nightly``.
 
-``$BENGAL_BENCH_PROFILE`` names the profile (default ``pr``); every benchmark module reads its
-sites, sizes and sampling from ``PROFILE``.
+``scope.profile()`` names the active one; every benchmark module reads its sites, sizes and
+sampling from ``PROFILE``.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-PROFILE_ENV = "BENGAL_BENCH_PROFILE"
+import scope
 
 
 @dataclass(frozen=True)
@@ -152,12 +151,8 @@ PROFILES = {
 
 
 def active_profile() -> Profile:
-    """The profile named by ``$BENGAL_BENCH_PROFILE`` (default ``pr``)."""
-    name = os.environ.get(PROFILE_ENV, "pr")
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ValueError(f"{PROFILE_ENV}={name!r}: expected one of {sorted(PROFILES)}") from None
+    """The profile ``scope.profile()`` names (ValueError for an unknown name)."""
+    return PROFILES[scope.profile()]
 
 
 PROFILE = active_profile()

@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -861,3 +862,23 @@ def cache_bytes(root: Path) -> int:
                 dirnames[:] = [d for d in dirnames if d not in _NOT_CACHE]
             total += sum(os.stat(os.path.join(dirpath, f)).st_size for f in filenames)
     return total
+
+
+# --- the environment a build sees ---------------------------------------------------------------
+
+# Bengal (0.1.5 and 0.5.1 at least, ``bengal.config.env_overrides``) sets a site's baseurl from the
+# deployment platform it finds in the environment when the config sets none: "/<repository>" on
+# GitHub Actions (``GITHUB_ACTIONS`` and ``GITHUB_REPOSITORY``), Netlify's and Vercel's URLs,
+# ``BENGAL_BASEURL``. On a CI runner its pages then link /bengal-benchmarks/assets/… while it
+# writes /assets/…, and every build of the suite is another site than on a workstation. Builds
+# run without these variables (``driver`` removes them from its process, which its CLI builds and
+# dev servers inherit).
+DEPLOYMENT_ENV = ("GITHUB_ACTIONS", "NETLIFY", "VERCEL", "BENGAL_BASEURL", "BENGAL_BASE_URL")
+
+
+def without_deployment_env(environ: MutableMapping[str, str]) -> list[str]:
+    """Remove the deployment platforms' variables from ``environ``; the names removed."""
+    found = [name for name in DEPLOYMENT_ENV if name in environ]
+    for name in found:
+        del environ[name]
+    return found

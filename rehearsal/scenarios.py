@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rehearsal import act, github
 from rehearsal.world import PR, REPOSITORY, World
-from tools.ci import environment
+from scope import environment
 
 DEPLOY_PAGES = "actions/deploy-pages@d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e"
 STAND_INS = Path(__file__).resolve().parent / "stand-ins"
@@ -34,7 +34,7 @@ CHEAP = {
 
 def host_environment() -> str:
     """``BENGAL_BENCH_ENV_OVERRIDE`` for this machine: its image and valgrind, declared as what
-    the rehearsal's series are measured with (tools.ci.environment)."""
+    the rehearsal's series are measured with (scope.environment)."""
     image = environment.actual_image_os()
     name = re.sub(r"^([a-z]+)(\d+)$", r"\1-\2", image)  # debian12 -> debian-12
     return f"image={name} valgrind={environment.valgrind_version() or '0.0.0'}"

@@ -13,6 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
+import scope
+
 from .generate import (
     TMP_MARK,
     check_target,
@@ -23,18 +25,11 @@ from .generate import (
 )
 from .spec import Scenario, ScenarioError
 
-DEFAULT_CACHE = "~/bengal-benchmarks-cache"
-
 
 def cache_root() -> Path:
-    """``$BENGAL_BENCH_CACHE`` (default ``~/bengal-benchmarks-cache``): every cache of this suite
-    (scenarios, Bengal installs, probes, histories) lives below it; safe to delete.
-
-    Not under a dot-directory such as ``~/.cache``: Bengal up to 0.1.7 skips every theme asset
-    whose absolute path has a component starting with a dot, so installed there it builds pages
-    without its CSS and JS (and exits 0)."""
-    base = os.environ.get("BENGAL_BENCH_CACHE") or DEFAULT_CACHE
-    return Path(base).expanduser()
+    """``scope.cache_base()``: every cache of this suite (scenarios, Bengal installs, probes,
+    histories) lives below it; safe to delete."""
+    return scope.cache_base()
 
 
 def cache_dir() -> Path:

@@ -29,6 +29,8 @@ import tarfile
 import time
 from pathlib import Path
 
+import scope
+
 from .cache import cache_root, linked_copy
 from .generate import MANIFEST, STATE, TMP_MARK
 from .kinds import source_to_url, url_to_output
@@ -37,7 +39,6 @@ from .spec import ScenarioError
 
 # The pinned tag: the newest release whose site the most commits build (README, "The real site").
 REAL_TAG = "v0.5.1"
-REPO_ENV = "BENGAL_BENCH_REPO"  # a Bengal git repository (tools.asv_local --repo sets it)
 SITE = "site"
 AUTODOC_CONFIG = "config/_default/autodoc.yaml"
 REAL_FORMAT = 1  # bump when the manifest written here changes
@@ -48,9 +49,9 @@ class RealSiteUnavailable(ScenarioError):
 
 
 def find_repo() -> Path | None:
-    """``$BENGAL_BENCH_REPO``, else asv's own mirror of Bengal (``$ASV_CONF_DIR/bengal``)."""
-    if os.environ.get(REPO_ENV):
-        return Path(os.environ[REPO_ENV]).expanduser()
+    """``scope.bengal_repo()``, else asv's own mirror of Bengal (``$ASV_CONF_DIR/bengal``)."""
+    if repo := scope.bengal_repo():
+        return repo
     conf_dir = os.environ.get("ASV_CONF_DIR")
     if conf_dir and (Path(conf_dir) / "bengal" / "objects").is_dir():
         return Path(conf_dir) / "bengal"
@@ -68,7 +69,7 @@ def _git(repo: Path, *args: str) -> bytes:
 def _unavailable(why: str, tag: str) -> RealSiteUnavailable:
     return RealSiteUnavailable(
         f"real site skipped: {why}; pass a clone of Bengal's git repository with tag {tag} "
-        f"(tools.asv_local --repo PATH, or {REPO_ENV}=PATH)"
+        f"(tools.asv_local --repo PATH, or {scope.REPO_ENV}=PATH)"
     )
 
 

@@ -56,12 +56,13 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     sys.path.insert(0, str(REPO))
+    import scope
     from scenario_gen import Scenario, cached_scenario, working_copy
 
     ok = True
     with tempfile.TemporaryDirectory(prefix="sg-speed-") as tmp_s:
         tmp = Path(tmp_s)
-        os.environ["BENGAL_BENCH_CACHE"] = str(tmp / "cache")
+        os.environ[scope.CACHE_ENV] = str(tmp / "cache")
         sizes = [1_000, 10_000] + ([] if a.skip_big else [a.big])
         for pages in sizes:
             runs = [_generate(pages, tmp / f"gen-{pages}-{i}") for i in range(a.repeat)]

@@ -31,7 +31,7 @@ def write(
 ) -> None:
     """One results file per commit (``{sha: {benchmark: [value per combination]}}``, None =
     failed, NaN = skipped; a benchmark left out has no result), oldest first, plus
-    benchmarks.json and machine.json (with ``profile``, as tools.ci.machine records it)."""
+    benchmarks.json and machine.json (with ``profile``, as scope.machine records it)."""
     results.mkdir(parents=True, exist_ok=True)
     benchmarks = {
         name: {"name": name, "params": params, "param_names": names, "unit": unit,

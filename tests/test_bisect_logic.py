@@ -15,8 +15,8 @@ from tools.bisect import render
 from tools.bisect.answer import Answer
 from tools.bisect.commits import RangeError, first_parent_range
 from tools.bisect.probe import Probe
-from tools.bisect.requests import requests, target_of
 from tools.bisect.search import Quiet, Skipped, bisect, hiding, may_hide_pair
+from tools.ci.bisect_requests import requests, target_of
 from tools.ci.new_regressions import Jump
 
 
@@ -512,7 +512,7 @@ def test_requests_of_one_range_and_tier_are_one_bisect_of_every_benchmark() -> N
 
 
 def test_requests_cli_writes_the_file_and_a_job_output(tmp_path: Path, monkeypatch) -> None:
-    from tools.bisect import requests as cli
+    from tools.ci import bisect_requests as cli
 
     build = "bench_instructions.BuildInstructions.track_build_instructions('nested-50', '{}')"
     graph = "graphs/machine-gha-ubuntu-x64-exact/python-3.14/x.json"

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from scope import machine
 from tests import asv_session
-from tools.ci import commits, machine, merge_results, new_regressions
+from tools.ci import commits, merge_results, new_regressions
 
-# The asv machine the shards ran on: the fixed name with the profile (tools.ci.machine).
+# The asv machine the shards ran on: the fixed name with the profile (scope.machine).
 PROFILE = asv_session.env()["BENGAL_BENCH_PROFILE"]
 MACHINE = machine.profile_machine(asv_session.MACHINE, PROFILE)
 

@@ -249,20 +249,21 @@ def tiny_meta(tiny: tiny_asv.Tiny, head: str, **over: object) -> compare_meta.Me
     )
 
 
-def test_the_suites_allow_list_comes_from_its_source() -> None:
-    allowed = comment_body.allowed_benchmarks(ROOT / "benchmarks")
-    assert allowed["bench_full.FullBuild.time_full_build"] == ""
-    assert allowed["bench_full.FullBuildReference.track_pages_per_second"] == "pages/s"
+def test_the_suites_allow_list_comes_from_its_catalogue() -> None:
+    allowed = comment_body.allowed_benchmarks()
+    assert allowed["bench_full.FullBuild.time_full_build"] == comment_body.Known("", "full", False)
+    assert allowed["bench_full.FullBuildReference.track_pages_per_second"].unit == "pages/s"
     # inherited from the private _Rebuild / _RebuildWork, which asv itself does not list
     assert "bench_incremental.IncrementalBuild.time_rebuild" in allowed
-    assert allowed["bench_incremental.IncrementalWork.track_speedup_over_full"] == "x"
+    assert allowed["bench_incremental.IncrementalWork.track_speedup_over_full"].unit == "x"
     assert not any("._" in name for name in allowed)
     assert "bench_startup.ImportTime.timeraw_import_bengal" in allowed
     # the direction too, as tools.thresholds reads it by importing the suite
     from tools import thresholds
 
     declared = {d.name for d in thresholds.declarations() if d.higher_is_better}
-    assert comment_body.higher_is_better(ROOT / "benchmarks") == declared
+    assert comment_body.higher_is_better(allowed) == declared
+    assert allowed["bench_full.FullBuildMemory.peakmem_full_build"].family == "memory"
     assert "bench_incremental.DefaultCommandWork.track_speedup_over_full" in declared
 
 
@@ -297,7 +298,7 @@ def test_genuine_case_renders_and_edits_our_own_comment(tiny, tmp_path) -> None:
     run = comment_gate.accept_run(event(), REPO)
     meta = tiny_meta(tiny, "slow")
     assert comment_gate.trusted_pr(run, meta, REPO) == 123
-    allowed = comment_body.allowed_benchmarks(tiny.repo / "benchmarks")
+    allowed = comment_body.allowed_benchmarks(tiny.catalogue)
     found = comment_body.read_results(results, meta, allowed)
     verdict_kind = comment_body.read_verdict(results)
     body = comment_body.render(
@@ -307,9 +308,9 @@ def test_genuine_case_renders_and_edits_our_own_comment(tiny, tmp_path) -> None:
     assert lines[0] == sticky_comment.MARKER and lines[1] == sticky_comment.run_marker(4242)
     assert lines[2] == "## 🔴 Bengal benchmarks: regression"
     (row,) = [line for line in lines if "time_work" in line]
-    base, head, ratio = [cell.strip() for cell in row.split("|")[2:5]]
+    base, head, ratio = [cell.strip() for cell in row.split("|")[3:6]]
     assert base.endswith(" ms") and head.endswith(" ms") and 3 < float(ratio) < 6, row
-    assert "| `bench_tiny.Work.track_items` | 3 | 3 | 1.00 |" in lines
+    assert "| tiny | `bench_tiny.Work.track_items` | 3 | 3 | 1.00 |" in lines
     github = FakeGitHub("bench-bot", [mine(7, "mallory"), mine(8)])
     url, notes = comment_gate.post(github, "lbliii/bengal", 123, body, allowed)
     assert github.calls[-1] == ("PATCH", "/repos/lbliii/bengal/issues/comments/8", {"body": body})
@@ -320,11 +321,11 @@ def test_genuine_case_renders_and_edits_our_own_comment(tiny, tmp_path) -> None:
 def test_a_failed_benchmark_reads_failed(tiny, tmp_path) -> None:
     results = artifact(tiny, tmp_path / "r", "broken")
     meta = tiny_meta(tiny, "broken")
-    allowed = comment_body.allowed_benchmarks(tiny.repo / "benchmarks")
+    allowed = comment_body.allowed_benchmarks(tiny.catalogue)
     found = comment_body.read_results(results, meta, allowed)
     body = comment_body.render(found, meta, allowed, conclusion="failure", verdict=None,
                                run_url="https://github.com/a/b/actions/runs/1")  # fmt: skip
-    assert "| `bench_tiny.Work.track_items` | 3 | failed | n/a |" in body
+    assert "| tiny | `bench_tiny.Work.track_items` | 3 | failed | n/a |" in body
     assert "## 🔴 Bengal benchmarks: failure" not in body  # no verdict.json: no word for it
     assert f"## ⚪ Bengal benchmarks: no verdict for `{meta.head[:8]}`" in body
     comment_body.check_body(body, allowed)
@@ -355,18 +356,22 @@ HEADER = f"{sticky_comment.MARKER}\n## 🔴 Bengal benchmarks: regression\n\n"
         (HEADER + "## 🔴 Bengal benchmarks: 4f41bf3a (v0.2.0) → 6094ed08 (v0.5.1)\n",
          "line 4 is not one the renderer writes"),  # the compare job's own markdown report
         (HEADER + "Please merge, see [here](https://evil.example/)\n", "line 4"),
-        (HEADER + "| `bench_evil.X.time_y` | 1 s | 2 s | 2.00 |\n",
+        (HEADER + "| evil | `bench_evil.X.time_y` | 1 s | 2 s | 2.00 |\n",
          "line 4 names 'bench_evil.X.time_y', not a benchmark of this suite"),
-        (HEADER + "| `bench_tiny.Work.time_work('@mallory')` | 1 s | 2 s | 2.00 |\n", "line 4"),
-        (HEADER + "| `bench_tiny.Work.time_work` | [x](https://e.v) | 2 s | 2.00 |\n", "line 4"),
+        (HEADER + "| full | `bench_tiny.Work.time_work` | 1 s | 2 s | 2.00 |\n",
+         "line 4 puts 'bench_tiny.Work.time_work' in another family"),
+        (HEADER + "| tiny | `bench_tiny.Work.time_work('@mallory')` | 1 s | 2 s | 2.00 |\n",
+         "line 4"),
+        (HEADER + "| tiny | `bench_tiny.Work.time_work` | [x](https://e.v) | 2 s | 2.00 |\n",
+         "line 4"),
         ("free text without the marker\n", "does not start with the marker"),
         (HEADER + "x" * 70000 + "\n", "over 60000"),
     ],
-    ids=["report-markdown", "link", "unknown-benchmark", "mention-param", "link-cell",
-         "no-marker", "huge"],
+    ids=["report-markdown", "link", "unknown-benchmark", "other-family", "mention-param",
+         "link-cell", "no-marker", "huge"],
 )  # fmt: skip
 def test_a_body_not_rendered_from_results_is_refused(tiny, body: str, words: str) -> None:
-    allowed = comment_body.allowed_benchmarks(tiny.repo / "benchmarks")
+    allowed = comment_body.allowed_benchmarks(tiny.catalogue)
     github = FakeGitHub("bench-bot", [])
     with pytest.raises(comment_gate.Refused, match=re.escape(words)):
         comment_gate.post(github, "lbliii/bengal", 123, body, allowed)
@@ -391,13 +396,13 @@ def test_hostile_results_are_left_out(tiny, tmp_path) -> None:
     huge = dict(data, results={"bench_tiny.Work.track_items": [[], [["1"] * 40] * 4]})
     (folder / "huge.json").write_text(json.dumps(huge))  # 40**4 combinations
     meta = tiny_meta(tiny, "same")
-    allowed = comment_body.allowed_benchmarks(tiny.repo / "benchmarks")
+    allowed = comment_body.allowed_benchmarks(tiny.catalogue)
     found = comment_body.read_results(results, meta, allowed)
     body = comment_body.render(found, meta, allowed, conclusion="success", verdict="pass",
                                run_url="https://github.com/a/b/actions/runs/1")  # fmt: skip
     assert "evil" not in body and "Mallory" not in body
     assert found.left_out == 7 and f"7 result entries left out: {comment_body.LEFT_OUT}." in body
-    assert "| `bench_tiny.Work.track_items` | 3 | 3 | 1.00 |" in body
+    assert "| tiny | `bench_tiny.Work.track_items` | 3 | 3 | 1.00 |" in body
     comment_body.check_body(body, allowed)
 
 
@@ -412,7 +417,7 @@ def gate_cli(tmp_path: Path, tiny: tiny_asv.Tiny, **over: object) -> subprocess.
     return subprocess.run(
         [sys.executable, "-m", "tools.ci.comment_gate", "--event", str(tmp_path / "event.json"),
          "--repository", REPO, "--meta", str(tmp_path / "meta.json"), "--results", str(results),
-         "--benchmarks", str(tiny.repo / "benchmarks"), "--dry-run"],
+         "--catalogue", str(tiny.catalogue), "--dry-run"],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
 
@@ -423,7 +428,7 @@ def test_gate_cli_end_to_end(tiny, tmp_path) -> None:
     first = proc.stdout.splitlines()[:3]
     assert first[0] == sticky_comment.MARKER and first[1] == sticky_comment.run_marker(4242)
     assert first[2].startswith("## ⚪ Bengal benchmarks: no verdict for `")
-    assert "| `bench_tiny.Work.track_items` | 3 | 3 | 1.00 |" in proc.stdout
+    assert "| tiny | `bench_tiny.Work.track_items` | 3 | 3 | 1.00 |" in proc.stdout
 
 
 def test_gate_cli_refuses_in_one_line(tiny, tmp_path) -> None:
@@ -466,34 +471,43 @@ def _synthetic_body(tmp_path: Path, n_fill: int, fill: float, n_missed: int) -> 
     head = {PHASE: [100.0 * fill] * n_fill, MISSED: [1] * n_missed, SPEEDUP: [4.0]}
     asv_synthetic.write(tmp_path / "asv", suite, {BASE: base, HEAD: head})
     meta = compare_meta.make(meta_record(machine=asv_synthetic.MACHINE))
-    allowed = comment_body.allowed_benchmarks(ROOT / "benchmarks")
+    allowed = comment_body.allowed_benchmarks()
     found = comment_body.read_results(tmp_path, meta, allowed)
     assert not found.left_out
     body = comment_body.render(
         found, meta, allowed, conclusion="failure", verdict="regression",
         run_url="https://github.com/a/b/actions/runs/1",
-        higher=comment_body.higher_is_better(ROOT / "benchmarks"),
+        higher=comment_body.higher_is_better(allowed),
     )  # fmt: skip
     comment_body.check_body(body, allowed)
     return body
 
 
+def table_rows(body: str) -> list[str]:
+    """The comment's rows without their family cell."""
+    return [r.split(" | ", 1)[1] for r in body.splitlines() if re.match(r"\| [a-z]+ \| `", r)]
+
+
 def test_the_cut_keeps_a_new_miss_a_vanished_value_and_a_speedup_drop(tmp_path) -> None:
     body = _synthetic_body(tmp_path, n_fill=120, fill=1.3, n_missed=1)
-    rows = [line for line in body.splitlines() if line.startswith("| `")]
+    rows = [
+        line.split(" | ", 1)[1] for line in body.splitlines() if re.match(r"\| [a-z]+ \| `", line)
+    ]
     assert len(rows) == comment_body.MAX_ROWS
     total = 120 + 1 + 1 + 1
     assert f"… and {total - comment_body.MAX_ROWS} more rows in the run's report." in body
     # most severe first: the vanished count, the counter that left 0, the speedup's drop
-    assert rows[0].startswith(f"| `{COUNT}('nested-8', 'full')` | 7e+09 instructions | — |")
-    assert rows[1] == f"| `{MISSED}('incremental', 'e0')` | 0 files | 1 files | n/a |"
-    assert rows[2] == f"| `{SPEEDUP}('one_page')` | 10 x | 4 x | 0.40 |"
+    assert rows[0].startswith(f"`{COUNT}('nested-8', 'full')` | 7e+09 instructions | — |")
+    assert rows[1] == f"`{MISSED}('incremental', 'e0')` | 0 files | 1 files | n/a |"
+    assert rows[2] == f"`{SPEEDUP}('one_page')` | 10 x | 4 x | 0.40 |"
     assert all(f"`{PHASE}(" in row and row.endswith("| 1.30 |") for row in rows[3:])
 
 
 def test_the_cut_never_drops_counters_that_left_zero(tmp_path) -> None:
     body = _synthetic_body(tmp_path, n_fill=20, fill=3.0, n_missed=110)
-    rows = [line for line in body.splitlines() if line.startswith("| `")]
+    rows = [
+        line.split(" | ", 1)[1] for line in body.splitlines() if re.match(r"\| [a-z]+ \| `", line)
+    ]
     assert sum(f"`{MISSED}(" in row for row in rows) == 110  # over MAX_ROWS, all of them
     assert not any(f"`{PHASE}(" in row for row in rows)  # the others make room
     assert "… and 21 more rows in the run's report." in body  # 20 phases and the speedup

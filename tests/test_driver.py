@@ -434,3 +434,29 @@ def test_bengal_structured_log_says_why_pages_are_missing(tmp_path: Path, log: s
         assert len(problems) == 4  # Render, PostProcess, and PostProcess's two failed tasks
     # a log older than the build it is read for belongs to an earlier build
     assert driver.compat.structured_log_problems(tmp_path, since_ns=2**62) == []
+
+
+def test_a_build_on_a_github_runner_is_the_workstations_build(bengal_env, tmp_path: Path) -> None:
+    """On GitHub Actions Bengal (0.5.1 here) gives a site without a baseurl the baseurl
+    "/<repository>", so its pages link /bengal-benchmarks/assets/… while it writes /assets/….
+    The driver builds without the deployment platforms' variables: both builds validate, and
+    the pages link the stylesheet the build wrote."""
+    python = bengal_env("0.5.1")
+    script = """
+import os, pathlib, sys, driver
+print("left", os.environ.get("GITHUB_ACTIONS"), os.environ.get("NETLIFY"))
+for via, name in (("cli", "a"), ("api", "b")):
+    root = pathlib.Path(sys.argv[1]) / name
+    driver.build(root, mode="full", via=via)
+    index = (driver.compat.output_dir(root) / "index.html").read_text()
+    print(via, "/bengal-benchmarks/" in index)
+"""
+    for name in ("a", "b"):
+        working_copy(TINY, tmp_path / name)
+    runner = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "o/bengal-benchmarks", "NETLIFY": ""}
+    proc = subprocess.run(
+        [str(python), "-c", script, str(tmp_path)], capture_output=True, text=True,
+        env={**os.environ, **runner, "PYTHONPATH": str(REPO)}, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split("\n")[:3] == ["left None None", "cli False", "api False"]

@@ -15,10 +15,11 @@ from asv import util
 from asv.results import Results
 from asv.runner import BenchmarkResult
 
+from scope import environment, machine
 from tests import tiny_asv
 from tools.bisect import probe as probing
-from tools.bisect import requests as bisect_requests
-from tools.ci import environment, machine, merge_results, new_regressions, plan, rebaseline
+from tools.ci import bisect_requests, env_check, merge_results, new_regressions, plan
+from tools.history import rebaseline
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +65,7 @@ def test_every_declared_element_changes_the_series_name(
 @pytest.mark.parametrize("bad", ["python=3.14", "valgrind", "kernel=6.1", "revision=two"])
 def test_a_bad_override_is_one_line_exit_2(bad: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tools.ci.environment", "show"],
+        [sys.executable, "-m", "tools.ci.env_check", "show"],
         capture_output=True, text=True, cwd=ROOT,
         env={**os.environ, environment.OVERRIDE_ENV: bad},
     )  # fmt: skip
@@ -89,7 +90,7 @@ def fake_runner(tmp: Path, pythons: dict[str, str], valgrind: str | None) -> Pat
 
 @pytest.fixture
 def check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):
-    """``python -m tools.ci.environment check ARGS`` on a runner whose PATH is ``path`` and whose
+    """``python -m tools.ci.env_check check ARGS`` on a runner whose PATH is ``path`` and whose
     /etc/os-release names ``image`` (ID-VERSION_ID): (exit status, stdout, stderr)."""
 
     def run(path: Path, *args: str, image: str = "ubuntu-24.04", override: str = ""):
@@ -100,7 +101,7 @@ def check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], t
         monkeypatch.setenv("PATH", str(path))
         monkeypatch.setenv("ImageOS", "ubuntu24")  # act sets it from runs-on: not trusted
         monkeypatch.setenv(environment.OVERRIDE_ENV, override)
-        rc = environment.main(["check", *args])
+        rc = env_check.main(["check", *args])
         out = capsys.readouterr()
         return rc, out.out, out.err
 
@@ -371,7 +372,7 @@ def test_bench_jobs_check_the_runner_before_measuring() -> None:
         ("bisect", "bisect", "python -m tools.bisect "),
     ):
         runs = steps(name, job)
-        check_at = next(i for i, r in enumerate(runs) if "tools.ci.environment check" in r)
+        check_at = next(i for i, r in enumerate(runs) if "tools.ci.env_check check" in r)
         assert check_at < next(i for i, r in enumerate(runs) if measure in r), name
         if job == "bench":
             assert '--tier "$TIER" --part "$PART"' in runs[check_at]
@@ -379,7 +380,7 @@ def test_bench_jobs_check_the_runner_before_measuring() -> None:
     assert compare["jobs"]["compare"]["env"]["MACHINE"] == (
         "${{ needs.trusted-inputs.outputs.machine }}"
     )
-    assert "tools.ci.machine --preset gha --name" in "".join(
+    assert "scope.machine --preset gha --name" in "".join(
         str(s.get("run", "")) for s in compare["jobs"]["trusted-inputs"]["steps"]
     )
     assert "BENGAL_BENCH_ENV_OVERRIDE" in compare["env"]

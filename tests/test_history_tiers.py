@@ -16,12 +16,15 @@ from pathlib import Path
 
 import pytest
 
+import scope
+from catalogue import tiers
+from scope import environment, machine
 from tests import tiny_asv
 from tests.test_results_history import branch_files, running, store, write_plan
 from tests.tiny_asv import ROOT, Tiny
-from tools.ci import bench_commits, comment_body, commits, environment, machine, plan, tiers
+from tools.ci import bench_commits, comment_body, commits, plan
 
-GHA = "gha-" + environment.declared().key  # tools.ci.machine's gha preset
+GHA = "gha-" + environment.declared().key  # scope.machine's gha preset
 
 PART_LIMIT = 30  # s: room for asv to start and reach the benchmark on a loaded machine
 
@@ -30,7 +33,7 @@ PART_LIMIT = 30  # s: room for asv to start and reach the benchmark on a loaded 
 def tiny(tmp_path, monkeypatch) -> Tiny:
     t = tiny_asv.make(tmp_path, n_commits=2)
     monkeypatch.setenv("HOME", str(t.home))  # asv's ~/.asv-machine.json
-    for var in ("TINY_SLEEP", "TINY_FAIL", "TINY_PIDFILE", tiers.TIER_ENV):
+    for var in ("TINY_SLEEP", "TINY_FAIL", "TINY_PIDFILE", scope.TIER_ENV):
         monkeypatch.delenv(var, raising=False)
     return t
 
@@ -38,17 +41,17 @@ def tiny(tmp_path, monkeypatch) -> Tiny:
 def register(tiny: Tiny, tier: str, monkeypatch) -> str:
     """Record the gha identity of ``tier`` as the workflows do; returns the machine name."""
     monkeypatch.setenv("BENGAL_BENCH_PROFILE", tiers.tier(tier).profile)
-    monkeypatch.setenv(tiers.TIER_ENV, tier)
+    monkeypatch.setenv(scope.TIER_ENV, tier)
     ident = machine.identity("gha")
     machine.register(ident, tiny.conf(tiny.base / "scratch"))
     return ident["machine"]
 
 
 def tiny_parts(limit: float) -> list[tiers.Part]:
-    """The tiny suite in two parts, as tools.ci.tiers cuts Bengal's."""
+    """The tiny suite in two parts, as catalogue.tiers cuts Bengal's."""
     return [
-        tiers.Part("sized", ("bench_tiny.Sized",), limit_s=int(limit), cost_s=1),
-        tiers.Part("slow", ("bench_tiny.track_slow",), limit_s=int(limit), cost_s=1),
+        tiers.Part("sized", (), int(limit), 1, owners=("bench_tiny.Sized",)),
+        tiers.Part("slow", (), int(limit), 1, owners=("bench_tiny.track_slow",)),
     ]
 
 
@@ -149,7 +152,7 @@ def test_the_store_refuses_what_the_plan_did_not_select(tiny, monkeypatch) -> No
 def test_every_benchmark_of_the_suite_is_in_one_part_of_the_scale_tier() -> None:
     """asv's --bench matches ``name`` or ``name(params)``: each suite benchmark is run by
     exactly one scale part, and the exact tier runs the counters and nothing timed."""
-    names = comment_body.allowed_benchmarks(ROOT / "benchmarks")
+    names = comment_body.allowed_benchmarks()
     assert len(names) > 40
 
     def parts_of(tier: str, name: str) -> list[str]:
@@ -209,7 +212,7 @@ def test_each_part_of_single_measurements_pays_for_one_setup_cache() -> None:
 
     def caches(part: tiers.Part) -> set[str]:
         found = set()
-        for name in comment_body.allowed_benchmarks(ROOT / "benchmarks"):
+        for name in comment_body.allowed_benchmarks():
             if re.search(part.regex, name):
                 module, cls = name.split(".")[:2]
                 found.add(getattr(importlib.import_module(f"benchmarks.{module}"), cls)
@@ -224,11 +227,11 @@ def test_each_part_of_single_measurements_pays_for_one_setup_cache() -> None:
 def test_limits_are_per_python(tmp_path) -> None:
     """ASV_PYTHONS "3.14 3.14t": one asv run measures both, so the plan's limits and
     bench_commits' own are twice the part's, and every job still fits GitHub's six hours."""
-    assert tiers.python_count("3.14") == 1
-    assert tiers.python_count("3.14 3.14t") == tiers.python_count("3.14,3.14t") == 2
+    assert scope.python_count("3.14") == 1
+    assert scope.python_count("3.14 3.14t") == scope.python_count("3.14,3.14t") == 2
     for bad in ("", "3.14 pypy", "3"):
         with pytest.raises(ValueError, match="expected versions like"):
-            tiers.python_count(bad)
+            scope.python_count(bad)
     part = tiers.TIERS["scale"].part("measured")
     assert part.limit(2) == 2 * part.limit_s >= 4 * part.cost_s  # 3.14t assumed ~2x of 3.14
     hashes = tmp_path / "hashes.txt"

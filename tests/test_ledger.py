@@ -18,16 +18,17 @@ from pathlib import Path
 
 import pytest
 
+from catalogue import tiers
 from tests import asv_synthetic, tiny_asv
 from tests.test_results_history import results_branch
-from tools.ci import comment_body, commits, ledger, plan, store_results, tiers
+from tools.ci import comment_body, commits, ledger, plan, store_results
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_780_000_000  # the nightly's clock (2026-05-28 20:26 UTC)
 DAY = 86400
 EXACT = plan.machine_name(tiers.TIERS["exact"])
 SCALE = plan.machine_name(tiers.TIERS["scale"])
-SUITE = comment_body.allowed_benchmarks(ROOT / "benchmarks")
+SUITE = comment_body.allowed_benchmarks()
 
 
 def bengal(path: Path, dates: list[int]) -> list[str]:
@@ -130,8 +131,8 @@ def test_two_nights_a_killed_part_and_a_lost_artifact_come_back_and_everything_i
         if key != lost:  # its artifact never arrives: no directory of that name
             runs.append(artifact(tmp_path / "n1", t, "timeout" if key == killed else "ok"))
     out = store_cli(clone, tmp_path / "plan1.json", "nightly run 1", runs)
-    assert "ledger: 7 part(s) stored" in out
-    assert f"{EXACT} {tip[:8]} counters: timeout (did not finish in 2400 s" in out
+    assert f"ledger: {len(night1) - 2} part(s) stored" in out
+    assert f"{EXACT} {tip[:8]} counters: timeout (did not finish in {limit('counters')} s" in out
     assert f"{EXACT} {c1[:8]} counts: lost ({ledger.LOST}); try 1 of 2, to do again" in out
 
     rb1 = results_branch(origin, tmp_path / "rb1")
@@ -141,7 +142,7 @@ def test_two_nights_a_killed_part_and_a_lost_artifact_come_back_and_everything_i
     assert night2 == [killed, lost]  # exactly the gaps, the tip's first
     text = summary.read_text()
     assert "2 commit(s) in the window: 0 new, 2 with gaps; 2 job(s) tonight" in text
-    assert f"- `{tip[:8]}` counters (timeout): did not finish in 2400 s" in text
+    assert f"- `{tip[:8]}` counters (timeout): did not finish in {limit('counters')} s" in text
     runs2 = [artifact(tmp_path / "n2", t) for t in plan.load(tmp_path / "plan2.json")]
     out = store_cli(clone, tmp_path / "plan2.json", "nightly run 2", runs2)
     assert "ledger: 2 part(s) stored\n" in out and " try " not in out, out
@@ -225,6 +226,11 @@ def test_a_bisect_storing_the_bad_commit_does_not_hide_the_commits_before_it(tmp
     assert list(dict.fromkeys(x for _, x, _ in planned)) == [c[4], c[3], c[2], c[1]]
 
 
+def limit(part: str) -> int:
+    """The exact tier's limit of ``part``, in seconds (what a timed-out part reports)."""
+    return tiers.TIERS["exact"].part(part).limit_s
+
+
 def test_a_part_failing_in_two_runs_is_given_up_with_its_reason(tmp_path) -> None:
     repo = tmp_path / "bengal"
     c0, tip = bengal(repo, [NOW - 7200, NOW - 3600])
@@ -239,13 +245,15 @@ def test_a_part_failing_in_two_runs_is_given_up_with_its_reason(tmp_path) -> Non
         lines = ledger.record(book, tasks, runs, label)
     assert lines == [
         "ledger: 0 part(s) stored",
-        f"{EXACT} {tip[:8]} counts: timeout (did not finish in 2400 s (the part's limit)); "
+        f"{EXACT} {tip[:8]} counts: timeout (did not finish in {limit('counts')} s (the part's "
+        "limit)); "
         "try 2 of 2, given up",
         f"{EXACT} {tip[:8]} counters: benchmarks (every benchmark failed); try 2 of 2, given up",
     ]
     entry = book[EXACT][tip]["counts"]
+    reason = f"did not finish in {limit('counts')} s (the part's limit)"
     assert entry == {"state": "failed", "kind": "timeout", "runs": ["night 1", "night 2"],
-                     "reason": "did not finish in 2400 s (the part's limit)"}  # fmt: skip
+                     "reason": reason}  # fmt: skip
     assert ledger.state(entry) == ledger.FAILED and ledger.todo(book[EXACT], tip, ["counts"]) == []
     path = tmp_path / ledger.FILE_NAME
     ledger.save(path, book)
@@ -360,7 +368,8 @@ def test_coverage_counts_each_days_parts(tmp_path, capsys) -> None:
         "| 2026-05-27 | 1 | 2 | 0 | 0 | 2 |" in exact
         and "| 2026-05-26 | 0 | 0 | 0 | 0 | 0 |" in exact
     )
-    assert f"(`{SCALE}`)" in text and "| 2026-05-28 | 2 | 10 | 0 | 0 | 10 |" in text
+    n = 2 * len(tiers.TIERS["scale"].parts)  # two commits, every part to do
+    assert f"(`{SCALE}`)" in text and f"| 2026-05-28 | 2 | {n} | 0 | 0 | {n} |" in text
     path = tmp_path / ledger.FILE_NAME
     ledger.save(path, book)
     assert ledger.main(["coverage", "--ledger", str(path), "--repo", str(repo)]) == 0

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import driver
+import scope
 from scenario_gen import real
 from tests.test_driver import run_driver
 
@@ -67,7 +68,7 @@ def pythons(bengal_env) -> dict[str, Path]:
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A Bengal-shaped repository: the site at TAG, and a later commit that changes a page."""
     monkeypatch.setenv("BENGAL_BENCH_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv(real.REPO_ENV, raising=False)
+    monkeypatch.delenv(scope.REPO_ENV, raising=False)
     monkeypatch.delenv("ASV_CONF_DIR", raising=False)
     repo = tmp_path / "bengal"
     for rel, text in FILES.items():
@@ -145,7 +146,7 @@ def test_skipped_with_one_line_without_a_repository(repo: Path, tmp_path: Path) 
     assert "has no site/" in str(no_site.value)
     for exc in (no_repo, no_tag, no_site):
         line = str(exc.value)
-        assert "\n" not in line and "--repo PATH" in line and real.REPO_ENV in line, line
+        assert "\n" not in line and "--repo PATH" in line and scope.REPO_ENV in line, line
     assert not (tmp_path / "cache" / "real").exists() or not any(
         (tmp_path / "cache/real").iterdir()
     )

@@ -107,14 +107,14 @@ def test_a_bench_job_without_valgrind_turns_the_counts_part_red_in_one_line(rehe
     lines = [line for line in run.output("bench").splitlines() if "valgrind is not on PATH" in line]
     # the runner's check, before anything is built (bench_commits would refuse it too)
     assert lines == [
-        "error: this runner is not the declared environment (tools/ci/environment.py, "
+        "error: this runner is not the declared environment (scope/environment.py, "
         f"BENGAL_BENCH_ENV_OVERRIDE): valgrind is not on PATH, declared {valgrind_version()}"
     ]
     assert "Creating environments" not in run.output("bench")
 
 
 def valgrind_version() -> str:
-    from tools.ci import environment
+    from scope import environment
 
     return environment.valgrind_version() or "?"
 

@@ -1,7 +1,7 @@
 """The nightly history: profiles never mix, and nothing is lost.
 
 Real asv 0.6.6 on a throwaway project (tests/tiny_asv.py, seconds per run), the machine names of
-tools.ci.machine, the per-commit loop (tools.ci.bench_commits) the workflows run, and the store
+scope.machine, the per-commit loop (tools.ci.bench_commits) the workflows run, and the store
 step (tools.ci.store_results) pushing to a bare repository that stands in for GitHub.
 """
 
@@ -20,11 +20,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests import tiny_asv
+from scope import environment, machine
+from tests import tiny_asv, tiny_asv_pairs
 from tests.tiny_asv import ROOT, Tiny
-from tools.ci import environment, ledger, machine, merge_results, store_results
+from tools.ci import ledger, merge_results, store_results
 
-GHA = "gha-" + environment.declared().key  # tools.ci.machine's gha preset
+GHA = "gha-" + environment.declared().key  # scope.machine's gha preset
 
 
 @pytest.fixture()
@@ -65,7 +66,7 @@ def test_machine_name_carries_the_profile(monkeypatch) -> None:
     with pytest.raises(machine.MachineError, match="huge"):
         machine.identity("gha")
     proc = subprocess.run(
-        [sys.executable, "-m", "tools.ci.machine", "--preset", "gha", "--name"],
+        [sys.executable, "-m", "scope.machine", "--preset", "gha", "--name"],
         capture_output=True, text=True, cwd=ROOT,
         env={**os.environ, "BENGAL_BENCH_PROFILE": "nightly", "BENGAL_BENCH_MACHINE": ""},
     )  # fmt: skip
@@ -208,10 +209,13 @@ def write_plan(path: Path, selected: dict[str, list[str]]) -> Path:
 def store(
     clone: Path, *runs: Path, plan: Path, suite: Path, label: str = "test"
 ) -> subprocess.CompletedProcess[str]:
+    names = suite.parent / f"{suite.name}-catalogue.json"
+    if not names.exists():
+        names.write_text(tiny_asv_pairs.suite_catalogue(suite))
     return subprocess.run(
         [sys.executable, "-m", "tools.ci.store_results", "--worktree", str(clone / "rb"),
          "--message", f"store {label}", "--run-label", label, "--plan", str(plan),
-         "--suite", str(suite), *map(str, runs)],
+         "--suite", str(suite), "--catalogue", str(names), *map(str, runs)],
         capture_output=True, text=True, cwd=clone, timeout=120,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip

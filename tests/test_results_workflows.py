@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.ci import artifact_trust, plan, tiers
+from catalogue import tiers
+from tools.ci import artifact_trust, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = {

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scope import environment
 from tests import system_packages
-from tools.ci import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -141,7 +141,7 @@ def unpinned(text: str) -> list[str]:
 
 @pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: p.parent.name + "/" + p.stem)
 def test_actions_pinned_to_a_sha_and_python_314(path: Path) -> None:
-    """Every action by SHA, every Python the declared patch (tools/ci/environment.py; 3.14t its
+    """Every action by SHA, every Python the declared patch (scope/environment.py; 3.14t its
     free-threaded build), every job on the declared runner image: what a series' name says."""
     text = path.read_text()
     assert re.search(r"uses:", text)

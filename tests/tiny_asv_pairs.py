@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 MACHINE = "tiny-asv"
 
 PACKAGE = '''"""A package whose speed and health change from commit to commit."""
@@ -85,6 +86,24 @@ class Tiny:
     shas: dict[str, str]
     asv_rc: dict[str, int]  # asv run's exit status per commit
     logs: dict[str, str]
+
+    @property
+    def catalogue(self) -> Path:
+        """The tiny suite's catalogue, written by ``catalogue.build`` as the suite's own is."""
+        path = self.repo.parent / "catalogue.json"
+        if not path.exists():
+            path.write_text(suite_catalogue(self.repo / "benchmarks"))
+        return path
+
+
+def suite_catalogue(bench_dir: Path) -> str:
+    """``python -m catalogue json`` of a test's own suite (run from its parent: the package
+    ``benchmarks`` imported is that suite)."""
+    return subprocess.run(
+        [sys.executable, "-m", "catalogue", "json", str(bench_dir)], cwd=bench_dir.parent,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True,
+        timeout=60,
+    ).stdout  # fmt: skip
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -33,11 +33,12 @@ import sys
 import time
 from pathlib import Path
 
-from scenario_gen import real
+import scope
+from scope import environment
+from scope import machine as machine_id
 from tools.asv_local import history as bengal_history
 from tools.asv_local.site import SiteError
-from tools.ci import environment, rebaseline
-from tools.ci import machine as machine_id
+from tools.history import rebaseline
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_CONF = ROOT / "asv.conf.json"
@@ -161,7 +162,7 @@ def run_asv(command: str, args: list[str], config: Path, machine: str | None) ->
     env = asv_env(conf.get("pythons") if command in MACHINE_COMMANDS else None)
     # bench_real takes Bengal's own docs site from this repository (a release history has no
     # site/: those benchmarks are then skipped with one line).
-    env.setdefault(real.REPO_ENV, conf["repo"])
+    env.setdefault(scope.REPO_ENV, conf["repo"])
     return subprocess.run(argv, env=env, cwd=config.parent).returncode
 
 

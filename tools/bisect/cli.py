@@ -33,11 +33,11 @@ import sys
 from pathlib import Path
 
 from benchmarks import profiles
+from catalogue import tiers
 from tools.bisect import probe as probing
 from tools.bisect.answer import Answer, Report
 from tools.bisect.commits import RangeError, first_parent_range, probeable_flags
 from tools.bisect.search import Skipped, bisect
-from tools.ci import tiers
 from tools.profile.cli import default_repo
 
 ROOT = Path(__file__).resolve().parents[2]

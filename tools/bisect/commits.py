@@ -93,7 +93,8 @@ def plan(
     """The store's trusted selection for a bisect: every commit of the range on the tier's
     machine (``tools.ci.trusted_results`` keeps results of these and nothing else); at
     ``profile`` (not the tier's own: a rehearsal's smoke sites) the tier's series at it."""
-    from tools.ci import machine, tiers
+    from catalogue import tiers
+    from scope import machine
 
     t = tiers.tier(tier)
     profile = profile or t.profile

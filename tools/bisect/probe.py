@@ -4,7 +4,7 @@ Why through asv: a probe is then exactly what the nightly measures (the same ben
 one-worker build, date-pinned install via ``driver.install``), and its result lands in the same
 results folder, machine and profile, so the published graph gets the points between the nightly's
 commits. A stored value is reused only from the same series: the machine name holds the declared
-environment (``tools.ci.environment``), so an end measured in another environment is measured
+environment (``scope.environment``), so an end measured in another environment is measured
 again, and only results of the python probed (asv's ``python`` param, 3.14 or 3.14t) are read.
 ``$BENGAL_BENCH_PROBE`` asks ``bench_instructions`` to take only the numbers bisected (and
 the builds before them); asv records the others of that commit as n/a, not as failures.
@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import scope
 from benchmarks import profiles
-from benchmarks.bench_instructions import BUILDS, PROBE_ENV
+from benchmarks.bench_instructions import BUILDS
 from benchmarks.sites import site_id
-from tools.ci import machine as machine_id
-from tools.ci import tiers
+from scope import machine as machine_id
 from tools.ci.bench_commits import kill_tree
 from tools.report import data as rd
 
@@ -201,9 +201,9 @@ class Prober:
         ]  # fmt: skip
         env = {
             **os.environ,
-            profiles.PROFILE_ENV: self.profile,
-            PROBE_ENV: self.probe_env,
-            tiers.TIER_ENV: self.tier,
+            scope.PROFILE_ENV: self.profile,
+            scope.PROBE_ENV: self.probe_env,
+            scope.TIER_ENV: self.tier,
         }
         names = ", ".join(t.name for t in self.targets)
         log(f"probing {sha[:8]} {label}(asv run, {names} at {self.site})")

@@ -3,7 +3,7 @@
 Why: one ``asv run`` over all selected commits saves each commit's results when that commit is
 done, but a commit that hangs takes the whole job down with it and the job's time limit throws
 away the status of everything. Here each commit is its own bounded asv run, or, with ``--tier``,
-one bounded asv run per part of the tier (``tools.ci.tiers``: ``{bench}`` in the command becomes
+one bounded asv run per part of the tier (``catalogue.tiers``: ``{bench}`` in the command becomes
 the part's ``--bench`` regex): a part that exceeds its limit is killed (with every process it
 started) and recorded as ``timeout`` while the parts before it keep their saved results. No run
 starts or runs past ``--deadline`` (seconds from the start), so the steps that upload and push the
@@ -50,8 +50,9 @@ from pathlib import Path
 
 import psutil
 
+import scope
+from catalogue import tiers
 from tools.asv_local import summary as asv_summary
-from tools.ci import tiers
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 GRACE_SECONDS = 30.0  # between SIGTERM and SIGKILL when a commit is stopped
@@ -179,9 +180,7 @@ def judge(rc: int, log: Path, results: Path) -> tuple[str, str]:
 def preflight(parts: list[tiers.Part]) -> None:
     """BenchError (one line) when a part needs a tool this runner does not have: the job turns
     red before anything is built, instead of recording counters without counts."""
-    counting = [
-        p.name for p in parts if any(x.startswith("bench_instructions") for x in p.prefixes)
-    ]
+    counting = [p.name for p in parts if p.counts_instructions]
     if counting and shutil.which("valgrind") is None:
         raise BenchError(
             f"valgrind is not on PATH: the {', '.join(counting)} part counts instructions under "
@@ -298,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--status", type=Path, required=True, help="status.json to write")
     parser.add_argument("--machine", required=True, help="asv machine name the results go to")
     parser.add_argument("--commit-timeout", type=float, help="seconds, without --tier")
-    parser.add_argument("--tier", help="run the parts of this tier (tools.ci.tiers)")
+    parser.add_argument("--tier", help="run the parts of this tier (catalogue.tiers)")
     parser.add_argument(
         "--part", action="append", help="only this part of --tier (repeatable; default all)"
     )
@@ -317,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
             raise BenchError("give the command after --, with {commit} where the hash goes")
         parts = select_parts(args.tier, args.part)
         try:
-            n = tiers.python_count(args.pythons)
+            n = scope.python_count(args.pythons)
         except ValueError as exc:
             raise BenchError(str(exc)) from None
         parts = [dataclasses.replace(p, limit_s=p.limit(n)) for p in parts]

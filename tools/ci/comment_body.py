@@ -2,7 +2,8 @@
 
 Why: the compare job that wrote the results ran the pull request's code, so every byte of its
 artifact may be hostile. Only what this suite defines reaches the comment: benchmark names from an
-allow-list read out of ``benchmarks/`` (parsed, never imported), parameter values shaped like this
+allow-list, the suite's catalogue (``catalogue/catalogue.json``, written from the classes; never
+the artifact's), parameter values shaped like this
 suite's (short words and numbers), values that are numbers, commits that compare-meta names.
 Anything else is left out and counted. ``check_body`` then accepts only lines this renderer
 writes, so no free text (the compare job's markdown, a link, a mention) can be posted.
@@ -12,22 +13,19 @@ Stdlib only: the comment job installs nothing.
 
 from __future__ import annotations
 
-import ast
 import itertools
 import json
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import catalogue
 from tools.ci.compare_meta import Meta
 from tools.ci.sticky_comment import MARKER, run_marker
 
-PREFIXES = ("time_", "timeraw_", "mem_", "peakmem_", "track_")
 # asv stores parameter values as reprs: this suite's are short strings and numbers.
 PARAM = r"'[A-Za-z0-9_.-]{1,40}'|-?[0-9]{1,9}(?:\.[0-9]{1,6})?|None|True|False"
-UNIT = re.compile(r"[A-Za-z/%]{1,12}")
 VERDICTS = ("pass", "regression", "failure", "crash", "error")
 MAX_FILE_BYTES = 8 * 2**20
 MAX_FILES = 64
@@ -39,8 +37,8 @@ EXPLANATION = (
     "Values are asv's medians on one runner; the verdict (asv's significance test, each "
     "benchmark's threshold and direction) and the full report are in the workflow run."
 )
-TABLE_HEAD = "| benchmark | base | head | head / base |"
-TABLE_RULE = "|---|---:|---:|---:|"
+TABLE_HEAD = "| family | benchmark | base | head | head / base |"
+TABLE_RULE = "|---|---|---:|---:|---:|"
 LEFT_OUT = "not this suite's benchmarks, commits or pythons, or malformed"
 # Conclusions of a compare run that ended before its verdict, as the comment says them.
 ENDED_EARLY = {"cancelled": "was cancelled", "timed_out": "timed out"}
@@ -53,94 +51,28 @@ class BodyError(Exception):
 # --- the allow-list ----------------------------------------------------------------------------
 
 
-def allowed_benchmarks(bench_dir: Path) -> dict[str, str]:
-    """``{asv name: unit}`` for every benchmark of the suite in ``bench_dir``.
+@dataclass(frozen=True)
+class Known:
+    """What the catalogue says of one of the suite's benchmarks."""
 
-    asv names a benchmark ``module.Class.method`` (``module.function`` at module level), counting
-    inherited methods and skipping names that start with ``_``; a ``method.unit = "..."`` line sets
-    a ``track_``'s unit.
-    """
-    return _scan(bench_dir, _benchmarks_in)
-
-
-def higher_is_better(bench_dir: Path) -> set[str]:
-    """The benchmarks that declare ``higher_is_better = True`` (on the method, or on the class
-    that defines it): a drop of theirs is the regression."""
-    return set(_scan(bench_dir, _higher_in))
+    unit: str  # a track_'s unit, "" for asv's own (seconds, bytes)
+    family: str
+    higher_is_better: bool
 
 
-def _scan(bench_dir: Path, find: Callable[[list[ast.stmt]], dict[str, str]]) -> dict[str, str]:
-    """``find`` applied to every module and class body, keyed by asv's benchmark names."""
-    modules = {p.stem: ast.parse(p.read_text()) for p in sorted(bench_dir.glob("*.py"))}
-    classes = {
-        node.name: node
-        for tree in modules.values()
-        for node in tree.body
-        if isinstance(node, ast.ClassDef)
-    }
-
-    def members(cls: ast.ClassDef, seen: frozenset[str] = frozenset()) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for base in cls.bases:
-            name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
-            if name in classes and name not in seen:
-                found.update(members(classes[name], seen | {cls.name}))
-        found.update(find(cls.body))
-        return found
-
-    out: dict[str, str] = {}
-    for module, tree in modules.items():
-        if module.startswith("_"):
-            continue
-        for name, value in find(tree.body).items():
-            out[f"{module}.{name}"] = value
-        for node in tree.body:
-            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-                for name, value in members(node).items():
-                    out[f"{module}.{node.name}.{name}"] = value
-    return out
+def allowed_benchmarks(catalogue_json: Path = catalogue.JSON_PATH) -> dict[str, Known]:
+    """``{asv name: Known}`` for every benchmark of the suite's catalogue (``module.Class.method``,
+    or ``module.function``)."""
+    try:
+        entries = catalogue.load(catalogue_json)
+    except catalogue.CatalogueError as exc:
+        raise BodyError(str(exc)) from None
+    return {e.name: Known(e.unit, e.family, e.higher_is_better) for e in entries}
 
 
-def _higher_in(body: list[ast.stmt]) -> dict[str, str]:
-    """Benchmark functions of ``body`` declared higher-is-better (the value is unused)."""
-    names = [n.name for n in body if isinstance(n, ast.FunctionDef) and n.name.startswith(PREFIXES)]
-    flagged = {
-        target.value.id if isinstance(target, ast.Attribute) else "*"
-        for n in body
-        if isinstance(n, ast.Assign)
-        and len(n.targets) == 1
-        and isinstance(n.value, ast.Constant)
-        and n.value.value is True
-        for target in n.targets
-        if (isinstance(target, ast.Name) and target.id == "higher_is_better")
-        or (
-            isinstance(target, ast.Attribute)
-            and target.attr == "higher_is_better"
-            and isinstance(target.value, ast.Name)
-        )
-    }
-    return {name: "" for name in names if name in flagged or "*" in flagged}
-
-
-def _benchmarks_in(body: list[ast.stmt]) -> dict[str, str]:
-    """Benchmark functions defined in ``body`` → their unit ("" when asv's default)."""
-    found = {
-        n.name: "" for n in body if isinstance(n, ast.FunctionDef) and n.name.startswith(PREFIXES)
-    }
-    for n in body:
-        if (
-            isinstance(n, ast.Assign)
-            and len(n.targets) == 1
-            and isinstance(target := n.targets[0], ast.Attribute)
-            and target.attr == "unit"
-            and isinstance(target.value, ast.Name)
-            and target.value.id in found
-            and isinstance(n.value, ast.Constant)
-            and isinstance(n.value.value, str)
-            and UNIT.fullmatch(n.value.value)
-        ):
-            found[target.value.id] = n.value.value
-    return found
+def higher_is_better(allowed: dict[str, Known]) -> set[str]:
+    """The benchmarks whose drop is the regression (speedups, rates)."""
+    return {name for name, known in allowed.items() if known.higher_is_better}
 
 
 # --- reading the artifact ----------------------------------------------------------------------
@@ -156,7 +88,7 @@ class Results:
     commits: set[str] = field(default_factory=set)  # which of base/head have results
 
 
-def read_results(results_dir: Path, meta: Meta, allowed: dict[str, str]) -> Results:
+def read_results(results_dir: Path, meta: Meta, allowed: dict[str, Known]) -> Results:
     """asv's result files under ``results_dir/asv/<machine>/``, kept only where they are
     this suite's benchmarks at compare-meta's commits and pythons."""
     out = Results()
@@ -205,7 +137,7 @@ def _load_json(path: Path) -> object:
 
 
 def _entry_rows(
-    key: object, entry: object, i_result: int, i_params: int, allowed: dict[str, str]
+    key: object, entry: object, i_result: int, i_params: int, allowed: dict[str, Known]
 ) -> list[tuple[str, float | None]] | None:
     """One benchmark's ``(display name, value)`` per parameter combination; None if not ours."""
     if not (isinstance(key, str) and key in allowed and isinstance(entry, list)):
@@ -260,7 +192,7 @@ def headline(conclusion: str, verdict: str | None) -> str:
 def render(
     results: Results,
     meta: Meta,
-    allowed: dict[str, str],
+    allowed: dict[str, Known],
     *,
     conclusion: str,
     verdict: str | None,
@@ -298,11 +230,11 @@ def render(
         kept.sort(key=ranked.index)
         lines += ["", f"### Python {python}", "", TABLE_HEAD, TABLE_RULE]
         for name, sides in kept:
-            unit = allowed[name.split("(", 1)[0]]
+            known = allowed[name.split("(", 1)[0]]
             base, head = sides.get("base", ...), sides.get("head", ...)
             lines.append(
-                f"| `{name}` | {_value(name, base, unit)} | {_value(name, head, unit)} "
-                f"| {_ratio(base, head)} |"
+                f"| {known.family} | `{name}` | {_value(name, base, known.unit)} "
+                f"| {_value(name, head, known.unit)} | {_ratio(base, head)} |"
             )
         if len(rows) > len(kept):
             lines.append(f"… and {len(rows) - len(kept)} more rows in the run's report.")
@@ -371,7 +303,7 @@ def _value(name: str, value: object, unit: str) -> str:
 NUMBER = r"-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"
 VALUE = rf"(?:failed|n/a|—|{NUMBER}(?: (?:s|ms|µs|ns|GB|MB|kB|B|[A-Za-z/%]{{1,12}}))?)"
 ROW = re.compile(
-    rf"\| `(?P<key>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){{1,2}})"
+    rf"\| (?P<family>[a-z]{{1,20}}) \| `(?P<key>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){{1,2}})"
     rf"(?:\((?P<params>(?:{PARAM})(?:, (?:{PARAM}))*)\))?` "
     rf"\| {VALUE} \| {VALUE} \| (?:n/a|{NUMBER}) \|"
 )
@@ -396,7 +328,7 @@ FIXED = [
 ]  # fmt: skip
 
 
-def check_body(body: str, allowed: dict[str, str]) -> None:
+def check_body(body: str, allowed: dict[str, Known]) -> None:
     """BodyError unless every line is one this renderer writes, naming allowed benchmarks."""
     if len(body) > MAX_BODY:
         raise BodyError(f"the body has {len(body)} characters, over {MAX_BODY}")
@@ -410,6 +342,8 @@ def check_body(body: str, allowed: dict[str, str]) -> None:
                 raise BodyError(
                     f"line {number} names {row['key']!r}, not a benchmark of this suite"
                 )
+            if row["family"] != allowed[row["key"]].family:
+                raise BodyError(f"line {number} puts {row['key']!r} in another family")
             continue
         if not any(rx.fullmatch(line) for rx in FIXED):
             raise BodyError(f"line {number} is not one the renderer writes: {line[:80]!r}")

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import catalogue
 from tools.ci import comment_body, compare_meta, sticky_comment
 from tools.ci.compare_meta import Meta
 
@@ -150,7 +151,7 @@ def post(
     bengal_repo: str,
     pr: int,
     body: str,
-    allowed: dict[str, str],
+    allowed: dict[str, comment_body.Known],
 ) -> tuple[str, list[str]]:
     """Check ``body`` line by line, then edit our comment or create one: (URL, notes)."""
     try:
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--meta", type=Path, required=True, help="compare-meta's meta.json")
     parser.add_argument("--results", type=Path, required=True, help="compare-results folder")
     parser.add_argument("--bengal-repo", default="lbliii/bengal")
-    parser.add_argument("--benchmarks", type=Path, default=ROOT / "benchmarks")
+    parser.add_argument("--catalogue", type=Path, default=catalogue.JSON_PATH)
     parser.add_argument("--dry-run", action="store_true", help="print the body, call no API")
     args = parser.parse_args(argv)
     try:
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                 actions("GET", f"{runs}/artifacts?per_page=100", None),  # type: ignore[arg-type]
                 actions("GET", f"{runs}/jobs?per_page=100", None),  # type: ignore[arg-type]
             )
-        allowed = comment_body.allowed_benchmarks(args.benchmarks)
+        allowed = comment_body.allowed_benchmarks(args.catalogue)
         results = comment_body.read_results(args.results, meta, allowed)
         body = comment_body.render(
             results,
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             conclusion=run.conclusion,
             verdict=comment_body.read_verdict(args.results),
             run_url=run.url,
-            higher=comment_body.higher_is_better(args.benchmarks),
+            higher=comment_body.higher_is_better(allowed),
         )
         if args.dry_run:
             comment_body.check_body(body, allowed)

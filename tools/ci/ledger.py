@@ -13,8 +13,8 @@ it does not call done (``tools.ci.commits.plan_night``).
         "counters": {"state": "failed", "kind": "timeout", "reason": "...",
                      "runs": ["nightly run 41", "nightly run 42"]}}}}
 
-Keys are the asv machine (one per tier: ``tools.ci.machine``), the full commit hash and the part
-(``tools.ci.tiers``). ``stored``: the part's job said it finished (``status.json`` state ``ok``,
+Keys are the asv machine (one per tier: ``scope.machine``), the full commit hash and the part
+(``catalogue.tiers``). ``stored``: the part's job said it finished (``status.json`` state ``ok``,
 or ``findings``: only Bengal's own findings failed a value)
 and a value of it was merged. ``failed``: each run that planned the part and got no value adds
 itself to ``runs``, with the last kind and reason; after ``TRIES`` separate runs it is final and
@@ -36,7 +36,10 @@ import sys
 import time
 from pathlib import Path
 
-from tools.ci import commits, failed_commits, machine, tiers
+from catalogue import tiers
+from scope import machine
+from tools.ci import commits
+from tools.history import failed_commits
 
 FILE_NAME = "ledger.json"
 TRIES = 2  # separate runs without a value before a part is given up

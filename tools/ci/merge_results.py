@@ -11,13 +11,13 @@ and one-page values stored before it. At each combination the more informative e
 (measured > failed > n/a), the later one on a tie.
 
 Profiles never mix: every machine directory must record its benchmark profile (``profile`` in
-``machine.json`` and in each result's ``params``, written by ``tools.ci.machine``), and results are
+``machine.json`` and in each result's ``params``, written by ``scope.machine``), and results are
 only merged into a machine directory of the same profile. Two result files of one commit are only
 united when their ``result_columns`` agree (the columns give each row's meaning). A refused merge
 writes nothing. Environments never mix either: a machine directory whose ``machine.json``
-records another environment (``tools.ci.environment.FIELDS``: image, Python patch, valgrind,
+records another environment (``scope.environment.FIELDS``: image, Python patch, valgrind,
 measurement revision) is refused, and the CPU model of each benchmark
-(``tools.ci.environment.CPU_KEY``) is united like the results. Results of 3.14 and 3.14t are
+(``scope.environment.CPU_KEY``) is united like the results. Results of 3.14 and 3.14t are
 separate files (``<hash8>-<env_name>.json``) and are never united (their ``env_name`` differs).
 
 ``benchmarks.json`` describes each benchmark once for the whole tree, with the parameter values of
@@ -36,9 +36,9 @@ import math
 import sys
 from pathlib import Path
 
-from tools.ci.environment import CPU_KEY, FIELDS  # stdlib-only
+from scope.environment import CPU_KEY, FIELDS  # stdlib-only
 
-PROFILE_FIELD = "profile"  # tools.ci.machine.PROFILE_FIELD (kept stdlib-only: no import)
+PROFILE_FIELD = "profile"  # scope.machine.PROFILE_FIELD (kept stdlib-only: no import)
 # asv's result_columns whose value is a list over the cartesian product of the params.
 PER_COMBINATION = ("result", "samples")
 

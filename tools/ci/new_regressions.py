@@ -40,7 +40,7 @@ class Jump:
     @property
     def key(self) -> tuple[str, str, str]:
         """The graph without ``<param>-null`` segments: asv adds one to every graph of the older
-        series when newer machines record a field they lack (tools.ci.environment's fields),
+        series when newer machines record a field they lack (scope.environment's fields),
         which moves no series and must not make its known regressions new."""
         graph = "/".join(p for p in self.graph.split("/") if not p.endswith("-null"))
         return (self.benchmark, graph, self.after)

@@ -38,7 +38,11 @@ import sys
 import time
 from pathlib import Path
 
-from tools.ci import commits, github_output, ledger, machine, rebaseline, tiers
+import scope
+from catalogue import tiers
+from scope import machine
+from tools.ci import commits, github_output, ledger
+from tools.history import rebaseline
 
 MAX_JOBS = 256  # GitHub's limit of jobs per matrix
 GITHUB_JOB_LIMIT_MINUTES = 360  # a job that asks for more is cut at 360 anyway
@@ -159,8 +163,8 @@ def after_previous_series(
     window: list[str],
 ) -> list[str]:
     """The tier's candidates in the series ``name``: the window, or, when the declared
-    environment changed (``tools.ci.environment``: a new series), the previous series' last
-    commit (measured again, so that the graph joins the two series: ``tools.ci.rebaseline``)
+    environment changed (``scope.environment``: a new series), the previous series' last
+    commit (measured again, so that the graph joins the two series: ``tools.history.rebaseline``)
     and the window's commits after it; the older ones keep their values in the old series."""
     prev = rebaseline.previous_series(results, tier.name, name) if results else None
     if prev is None:
@@ -176,7 +180,7 @@ def after_previous_series(
 def pythons(args: argparse.Namespace) -> int:
     """``--pythons`` as a count (one line for a bad value)."""
     try:
-        return tiers.python_count(args.pythons)
+        return scope.python_count(args.pythons)
     except ValueError as exc:
         raise commits.CommitsError(str(exc)) from None
 
@@ -252,7 +256,7 @@ def write(path: Path, plan: list[dict[str, object]], gh_output: bool) -> bool:
         if int(str(t["job_minutes"])) > GITHUB_JOB_LIMIT_MINUTES:
             raise commits.CommitsError(
                 f"part {t['tier']}/{t['part']} needs a {t['job_minutes']}-min job, over GitHub's "
-                f"{GITHUB_JOB_LIMIT_MINUTES}: split it in tools.ci.tiers or use fewer pythons"
+                f"{GITHUB_JOB_LIMIT_MINUTES}: split it in catalogue.tiers or use fewer pythons"
             )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"tasks": plan}, indent=1) + "\n")

@@ -32,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import catalogue
 from tools.ci import (
     comment_body,
     commits,
@@ -61,12 +62,20 @@ def branch_script(*args: str) -> int:
 
 
 def trust(
-    runs: list[Path], scratch: Path, tasks: list[dict[str, object]], suite: Path
+    runs: list[Path],
+    scratch: Path,
+    tasks: list[dict[str, object]],
+    suite: Path,
+    names_from: Path = catalogue.JSON_PATH,
 ) -> tuple[list[Path], list[str]]:
-    """The runs reduced to what ``tasks`` selected, in ``scratch``; and the refusals."""
-    names = set(comment_body.allowed_benchmarks(suite))
+    """The runs reduced to what ``tasks`` selected, in ``scratch``; and the refusals. The names
+    allowed are the catalogue's (``names_from``), the code of each benchmark ``suite``'s."""
+    try:
+        names = set(comment_body.allowed_benchmarks(names_from))
+    except comment_body.BodyError as exc:
+        raise StoreError(str(exc)) from None
     if not names:
-        raise StoreError(f"{suite}: no benchmarks found (give this repository's benchmarks/)")
+        raise StoreError(f"{names_from}: no benchmarks in the catalogue")
     everything = trusted_results.allowed_from_plan(tasks)
     machines = trusted_results.machine_files(tasks)
     by_artifact = {str(t["artifact"]): t for t in tasks}
@@ -154,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=int, default=5)
     parser.add_argument("--plan", type=Path, required=True, help="the select job's plan.json")
     parser.add_argument(
-        "--suite", type=Path, default=ROOT / "benchmarks", help="benchmark names allowed"
+        "--suite", type=Path, default=ROOT / "benchmarks", help="the benchmarks' code"
+    )
+    parser.add_argument(
+        "--catalogue", type=Path, default=catalogue.JSON_PATH, help="benchmark names allowed"
     )
     parser.add_argument(
         "--ledger",
@@ -178,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             raise StoreError(f"not a directory: {', '.join(missing)}")
         tasks = plan.load(args.plan)
         with tempfile.TemporaryDirectory(prefix="trusted-") as scratch:
-            runs, refused = trust(args.runs, Path(scratch), tasks, args.suite)
+            runs, refused = trust(args.runs, Path(scratch), tasks, args.suite, args.catalogue)
             head, lines = store(
                 args.worktree,
                 runs,

@@ -29,10 +29,10 @@ def allowed_from_plan(tasks: list[dict[str, object]]) -> Allowed:
 
 def machine_files(tasks: list[dict[str, object]], preset: str = "gha") -> dict[str, dict]:
     """The ``machine.json`` of every planned machine that the declaration names (the CI series:
-    ``tools.ci.machine``, ``tools.ci.environment``), written by the store itself: a bench job's
+    ``scope.machine``, ``scope.environment``), written by the store itself: a bench job's
     copy is not taken for those. Others (a plan made by hand, with its own machine names) keep
     the checked copy of their artifacts."""
-    from tools.ci import machine
+    from scope import machine
 
     out: dict[str, dict] = {}
     for task in tasks:

@@ -24,7 +24,7 @@ from asv.machine import iter_machine_files
 from asv.results import Results, get_result_hash_from_prefix, iter_results_for_machine
 from asv_runner.statistics import get_err
 
-from tools import thresholds
+import catalogue
 
 # In report order: instruction counts first (a count that moved is a regression in its own
 # right, the wall-time rows beside it are supporting evidence), then the wall-time families.
@@ -50,18 +50,14 @@ class ReportError(Exception):
 
 
 def family(key: str) -> str:
-    """Family of ``bench_full.FullBuild.time_full_build``-style keys, from module and name."""
-    module, _, rest = key.partition(".")
-    name = rest.rsplit(".", 1)[-1]
-    base = module.removeprefix("bench_")
-    if base != "scaling" and (name.startswith("peakmem_") or re.search(r"rss|mem", name)):
-        return "memory"
+    """Family of ``bench_full.FullBuild.time_full_build``-style keys (``catalogue.family``)."""
+    base = catalogue.family(key)
     return base if base in FAMILIES else "other"
 
 
 @functools.cache
 def _higher_is_better() -> frozenset[str]:
-    return frozenset(d.name for d in thresholds.declarations() if d.higher_is_better)
+    return frozenset(e.name for e in catalogue.load() if e.higher_is_better)
 
 
 def higher_is_better(key: str) -> bool:

@@ -8,14 +8,14 @@ GitHub-hosted runners; ``local`` derives stable (kernel-free) values from this m
 can be overridden with ``BENGAL_BENCH_MACHINE``, ``..._OS``, ``..._ARCH``, ``..._CPU``,
 ``..._NUM_CPU``, ``..._RAM``.
 
-The environment a series is measured in (``tools.ci.environment``: runner image, exact Python
+The environment a series is measured in (``scope.environment``: runner image, exact Python
 patch, valgrind version, the suite's measurement revision) is recorded in every identity
 (``image``, ``python_patch``, ``valgrind``, ``revision``: the same four fields on every machine,
 so no series' graph path gains a ``-null`` segment), and for the ``gha`` preset it is also the
 name: ``gha-<image>-py<patch>-vg<valgrind>-r<revision>``, e.g.
 ``gha-ubuntu2404-py3.14.10-vg3.22.0-r1-exact``. Changing any declared element starts a new
-series (``tools.ci.rebaseline``). The CPU model is not a field: every field is a graph path
-segment, and the model varies between runners of one series (``tools.ci.environment.CPU_KEY``
+series (``tools.history.rebaseline``). The CPU model is not a field: every field is a graph path
+segment, and the model varies between runners of one series (``scope.environment.CPU_KEY``
 records it per benchmark in the result files instead).
 
 The benchmark profile (``$BENGAL_BENCH_PROFILE``: smoke, pr, nightly) is part of the identity:
@@ -24,15 +24,15 @@ files by machine name (``results/<machine>/<commit>-<env>.json``) and makes the 
 parameter, so a 50-page ``pr`` run can never overwrite or extend the 1,000-page ``nightly``
 series; ``tools.ci.merge_results`` checks the ``profile`` field.
 
-A tier of the history (``$BENGAL_BENCH_TIER``, ``tools.ci.tiers``) is a series of its own: the
+A tier of the history (``$BENGAL_BENCH_TIER``, ``scope.TIERS``) is a series of its own: the
 name ends in the tier's series (``-exact``: the exact tier, run at the ``pr`` profile, never
 mixes with a ``pr`` backfill of the whole suite); the ``scale`` tier keeps the ``nightly``
 series' name. No ``tier`` field is stored: asv makes every machine field a path segment of every
 graph, and a field only some machines have would move the existing series' graphs (and make
 every known regression look new to ``tools.ci.new_regressions``).
 
-    python -m tools.ci.machine --preset gha [--config asv.conf.json]   # registers, prints the name
-    python -m tools.ci.machine --preset gha --name                     # prints the name only
+    python -m scope.machine --preset gha [--config asv.conf.json]   # registers, prints the name
+    python -m scope.machine --preset gha --name                     # prints the name only
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.ci import environment, tiers
+import scope
+from scope import environment
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("machine", "os", "arch", "cpu", "num_cpu", "ram")
@@ -112,11 +113,9 @@ class MachineError(RuntimeError):
 
 
 def active_profile() -> str:
-    """The profile named by ``$BENGAL_BENCH_PROFILE``, checked by the benchmarks' own rule."""
+    """The profile ``scope.profile()`` names (MachineError for an unknown one)."""
     try:
-        from benchmarks import profiles  # raises ValueError at import too, for a bad name
-
-        return profiles.active_profile().name
+        return scope.profile()
     except ValueError as exc:
         raise MachineError(str(exc)) from None
 
@@ -139,15 +138,12 @@ def identity(
         ident = gha_identity()
     else:
         raise MachineError(f"unknown machine preset {preset!r}; use local or {', '.join(PRESETS)}")
-    for field in FIELDS:
-        var = "BENGAL_BENCH_MACHINE" + ("" if field == "machine" else "_" + field.upper())
-        if os.environ.get(var):
-            ident[field] = os.environ[var]
+    ident.update(scope.machine_overrides(FIELDS))
     profile = profile or active_profile()
-    tier = tier if tier is not None else os.environ.get(tiers.TIER_ENV, "")
+    tier = tier if tier is not None else scope.tier_name()
     if tier:
         try:
-            series = tiers.tier(tier)
+            series = scope.tier_scope(tier)
         except KeyError as exc:
             raise MachineError(str(exc.args[0])) from None
         ident["machine"] = profile_machine(ident["machine"], series.series)
@@ -206,7 +202,7 @@ def register(ident: dict[str, str], config: Path | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.ci.machine", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m scope.machine", description=__doc__)
     parser.add_argument("--preset", default="local", choices=["local", *PRESETS])
     parser.add_argument("--config", type=Path, default=None, help="asv config to run asv with")
     parser.add_argument("--name", action="store_true", help="print the name, register nothing")

@@ -1,6 +1,6 @@
 """Re-baselines: where a tier's history moved from one environment's series to the next.
 
-Why: a change of the declared environment (``tools.ci.environment``) gives the tier a new asv
+Why: a change of the declared environment (``scope.environment``) gives the tier a new asv
 machine name, so its numbers start a new series instead of a step in the old one (asv draws,
 and detects steps in, each machine's graph apart: no regression issue, no bisect). The new
 series starts empty; to join the two, the nightly re-measures the last commit the previous series
@@ -9,8 +9,8 @@ module derives the re-baselines from the results directory itself (nothing else 
 step): every CI machine (``gha-…-<series>``) of a tier is one series; they follow each other in
 the order of their newest measured commit.
 
-    python -m tools.ci.rebaseline RESULTS_DIR [--json OUT]        # the re-baselines, one a line
-    python -m tools.ci.rebaseline RESULTS_DIR --site HTML_DIR     # mark them on a published site
+    python -m tools.history.rebaseline RESULTS_DIR [--json OUT]     # the re-baselines, one a line
+    python -m tools.history.rebaseline RESULTS_DIR --site HTML_DIR  # mark them on a published site
 
 On a site, ``rebaselines.json`` lists them, each is a tag of ``index.json`` (asv draws tags as
 labelled vertical lines on every graph) and ``rebaselines.html`` explains them, linked from a
@@ -28,10 +28,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.ci import failed_commits, tiers
-from tools.ci.environment import CPU_KEY, FIELDS
+from catalogue import tiers
+from scope.environment import CPU_KEY, FIELDS
+from tools.history import failed_commits
 
-PREFIX = "gha-"  # CI machines (tools.ci.machine's gha preset); local ones are not series here
+PREFIX = "gha-"  # CI machines (scope.machine's gha preset); local ones are not series here
 FILE_NAME = "rebaselines.json"
 PAGE = "rebaselines.html"
 BANNER = "<!-- bengal-rebaselines -->"
@@ -178,7 +179,7 @@ def mark_site(site: Path, entries: list[dict[str, object]]) -> int:
         "<!doctype html><meta charset='utf-8'><title>Re-baselines</title>"
         "<h1>Re-baselines</h1><p>A tier's numbers moved to a new series when the declared "
         "environment changed (runner image, Python patch, valgrind, or this suite's measurement "
-        "revision: tools/ci/environment.py). No step is detected across one; the joining commit "
+        "revision: scope/environment.py). No step is detected across one; the joining commit "
         "is measured in both series and tagged on every graph.</p>"
         f"<ul>{rows}</ul><p><a href='index.html'>back to the graphs</a></p>\n"
     )
@@ -197,7 +198,7 @@ def mark_site(site: Path, entries: list[dict[str, object]]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.ci.rebaseline", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.history.rebaseline", description=__doc__)
     parser.add_argument("results", type=Path, help="an asv results directory")
     parser.add_argument("--json", type=Path, help="write the re-baselines here")
     parser.add_argument("--site", type=Path, help="a published asv site to mark them on")

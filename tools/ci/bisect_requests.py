@@ -7,9 +7,10 @@ range and tier, naming every benchmark that stepped there: a regression of one c
 moves the full, no-op and one-page counts at once, and one bisect takes all three from the same
 builds. Wall-time and memory steps are not bisected (their noise needs repeated samples), nor are
 steps of the free-threaded series (the bisect probes 3.14 only). A step never spans two
-environments: each has its own series (tools.ci.environment).
+environments: each has its own series (scope.environment).
 
-    python -m tools.bisect.requests OLD_SITE NEW_SITE --out bisects.txt [--max 3] [--github-output]
+    python -m tools.ci.bisect_requests OLD_SITE NEW_SITE --out bisects.txt [--max 3] \\
+        [--github-output]
 
 ``bisects.txt``: one ``GOOD BAD BENCHMARKS TIER`` line per bisect (full hashes, tools.bisect's
 names for the benchmarks, comma-separated, the tier whose series showed the steps).
@@ -25,15 +26,16 @@ import re
 import sys
 from pathlib import Path
 
+from catalogue import tiers
 from tools.bisect.probe import targets
-from tools.ci import github_output, tiers
+from tools.ci import github_output
 from tools.ci.new_regressions import Jump, load_site, new_jumps
 
 _PARAMS = re.compile(r"^(?P<key>[\w.]+)(\('(?P<site>[\w-]+)', '(?P<build>\w+)'\))?$")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _MACHINE = re.compile(r"machine-([\w.-]+)")
 _PYTHON = re.compile(r"(?:^|/)python-([\w.]+)(?:/|$)")
-_OTHER = ("-smoke", "-pr", "-nightly")  # tools.ci.machine: a tier at another profile
+_OTHER = ("-smoke", "-pr", "-nightly")  # scope.machine: a tier at another profile
 PYTHON = "3.14"  # the python a bisect probes (tools.bisect.probe.Prober's default)
 
 
@@ -81,7 +83,7 @@ def requests(jumps: list[Jump], limit: int) -> list[tuple[str, str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bisect.requests", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.ci.bisect_requests", description=__doc__)
     parser.add_argument("old_site", type=Path)
     parser.add_argument("new_site", type=Path)
     parser.add_argument("--out", type=Path, required=True)

@@ -5,8 +5,8 @@ one interpreter, one valgrind and one suite: a new Python patch release or valgr
 counts, and a series that mixed them would show a step that no Bengal commit made (the nightly
 would open an issue and the bisect would blame an innocent commit). So every element that can
 move a number is declared here, it is part of the asv machine name of every CI series
-(``tools.ci.machine``: a change of any of them starts a new, empty series, which the nightly
-re-baselines, ``tools.ci.rebaseline``), and each bench job checks its runner against it before
+(``scope.machine``: a change of any of them starts a new, empty series, which the nightly
+re-baselines, ``tools.history.rebaseline``), and each bench job checks its runner against it before
 measuring. The workflows pin the same values (``runs-on``, ``python-version``); a test checks
 that they agree with this module.
 
@@ -21,32 +21,30 @@ valgrind, revision; the workflows pass the repository variable of that name): th
 holds it to that, and the names of its series say where they were measured. The image is read
 from /etc/os-release, not from ``$ImageOS``, which act sets from the ``runs-on`` label.
 
-This module is stdlib-only: the check runs before anything is installed.
-
-    python -m tools.ci.environment show                 # KEY=value lines (e.g. for $GITHUB_ENV)
-    python -m tools.ci.environment check [--pythons "3.14 3.14t"] [--no-valgrind]
+This module is stdlib-only: the check (``tools.ci.env_check``) runs before anything is
+installed.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import scope
 
 IMAGE = "ubuntu-24.04"  # the runs-on label of every job
 PYTHON = "3.14.10"  # the exact patch of every python-version (free-threaded: "3.14.10t")
 VALGRIND = "3.22.0"  # Ubuntu 24.04's apt valgrind (3.22.0-0ubuntu3)
 MEASUREMENT_REVISION = 1  # bump when a benchmark's meaning changes (see above)
 
-OVERRIDE_ENV = "BENGAL_BENCH_ENV_OVERRIDE"
-# Fields recorded in machine.json and every result's params (tools.ci.machine): constant within
+OVERRIDE_ENV = scope.ENV_OVERRIDE_ENV
+# Fields recorded in machine.json and every result's params (scope.machine): constant within
 # a series, since the series' name holds them all.
 FIELDS = ("image", "python_patch", "valgrind", "revision")
 OS_RELEASE = Path("/etc/os-release")
@@ -98,7 +96,7 @@ DECLARED = Environment(IMAGE, PYTHON, VALGRIND, MEASUREMENT_REVISION)
 
 def declared(environ: dict[str, str] | os._Environ[str] | None = None) -> Environment:
     """The declaration, with ``$BENGAL_BENCH_ENV_OVERRIDE`` (``key=value`` words) applied."""
-    text = (os.environ if environ is None else environ).get(OVERRIDE_ENV, "").strip()
+    text = scope.env_override(environ)
     if not text:
         return DECLARED
     changes: dict[str, object] = {}
@@ -194,15 +192,6 @@ def stamp_cpu(machine_dir: Path, since: float, cpu: str | None = None) -> int:
     return stamped
 
 
-def counts_instructions(tier: str, part: str) -> bool:
-    """Whether a part runs valgrind (bench_instructions); True when no part is named."""
-    if not (tier and part):
-        return True
-    from tools.ci import tiers  # stdlib-only too
-
-    return any(p.startswith("bench_instructions") for p in tiers.tier(tier).part(part).prefixes)
-
-
 def differences(
     decl: Environment, pythons: list[str], valgrind: bool = True, environ: dict | None = None
 ) -> list[str]:
@@ -229,49 +218,3 @@ def differences(
             have = "not on PATH" if vg is None else vg
             found.append(f"valgrind is {have}, declared {decl.valgrind}")
     return found
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.ci.environment", description=__doc__.split("\n\n")[0]
-    )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("show", help="the declaration as KEY=value lines")
-    p = sub.add_parser("check", help="exit 1 with one line when this runner differs")
-    p.add_argument("--pythons", default="3.14", help="asv's pythons, e.g. '3.14 3.14t'")
-    p.add_argument("--no-valgrind", action="store_true", help="a job that counts nothing")
-    p.add_argument("--tier", default="", help="with --part: valgrind only if the part counts")
-    p.add_argument("--part", default="", help="a part of --tier (tools.ci.tiers)")
-    args = parser.parse_args(argv)
-    try:
-        decl = declared()
-    except DeclarationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.cmd == "show":
-        print(f"IMAGE={decl.image}\nIMAGE_OS={decl.image_os}\nPYTHON={decl.python}")
-        print(f"PYTHON_FT={decl.python_ft}\nVALGRIND={decl.valgrind}")
-        print(f"MEASUREMENT_REVISION={decl.revision}\nSERIES_KEY={decl.key}")
-        return 0
-    pythons = [p for p in re.split(r"[\s,]+", args.pythons.strip()) if p]
-    try:
-        counts = counts_instructions(args.tier, args.part)
-    except KeyError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
-        return 2
-    found = differences(decl, pythons, valgrind=counts and not args.no_valgrind)
-    if found:
-        print(
-            "error: this runner is not the declared environment (tools/ci/environment.py"
-            + (f", {OVERRIDE_ENV}" if os.environ.get(OVERRIDE_ENV) else "")
-            + "): "
-            + "; ".join(found),
-            file=sys.stderr,
-        )
-        return 1
-    print(f"environment {decl.key} on CPU {cpu_model()}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,14 +10,14 @@ Why tiers: the ``nightly`` profile costs hours per commit and Bengal lands about
 The ``exact`` tier (instruction counts, exact work counters, missed-edit and output-difference
 counters, at the ``pr`` profile's sites: numbers that do not depend on the runner's load) is
 cheap enough for every commit; the ``scale`` tier (the ``nightly`` profile) runs for the tip and
-a sample. Each tier is its own series: its own asv machine name (``tools.ci.machine``).
+a sample. Each tier is its own series: its own asv machine name (``scope.machine``).
 
 Each limit is at least twice the part's cost: the larger of Bengal 0.5.1's and a recent main's,
 each part measured on its own as a bench job runs it (asv env and install of the commit
 included), on the development machine (2 cores, shared: see the comment at ``TIERS`` and
 docs/part-costs.md). ``Part.limit`` scales it by the number of pythons of a run.
 
-    python -m tools.ci.tiers            # the tiers, their parts, regexes and limits (markdown)
+    python -m catalogue.tiers            # the tiers, their parts, regexes and limits (markdown)
 """
 
 from __future__ import annotations
@@ -26,28 +26,21 @@ import re
 import sys
 from dataclasses import dataclass
 
-TIER_ENV = "BENGAL_BENCH_TIER"
-PYTHON = re.compile(r"3\.[0-9]{1,2}t?")  # an asv "pythons" entry: 3.14, or 3.14t free-threaded
-
-
-def python_count(pythons: str) -> int:
-    """How many asv environments one run of a part measures: ``"3.14 3.14t"`` → 2 (asv's
-    ``--pythons`` as the workflows pass ``ASV_PYTHONS``); ValueError when it names none."""
-    names = set(pythons.replace(",", " ").split())
-    if not names or not all(PYTHON.fullmatch(n) for n in names):
-        raise ValueError(f"pythons {pythons!r}: expected versions like '3.14' or '3.14 3.14t'")
-    return len(names)
+import scope
+from catalogue import Entry, load
 
 
 @dataclass(frozen=True)
 class Part:
-    """One ``asv run`` of a commit: the benchmarks of ``prefixes`` (``module.`` or
-    ``module.Class``), stopped after ``limit_s`` seconds per python."""
+    """One ``asv run`` of a commit: the benchmarks whose ``setup_cache`` is one of ``caches``
+    ("" for none), stopped after ``limit_s`` seconds per python."""
 
     name: str
-    prefixes: tuple[str, ...]
+    caches: tuple[str, ...]
     limit_s: int
     cost_s: int  # measured (install included), the base of limit_s: see the comment at TIERS
+    exact_only: bool = False  # only the benchmarks that declare ``exact = True``
+    owners: tuple[str, ...] = ()  # named classes instead (a suite without this catalogue)
 
     def limit(self, pythons: int = 1) -> int:
         """The limit of one run over ``pythons`` environments: asv measures them one after the
@@ -56,22 +49,41 @@ class Part:
         return self.limit_s * pythons
 
     @property
+    def counts_instructions(self) -> bool:
+        """Its benchmarks run valgrind (a runner without it cannot measure this part)."""
+        return "measure_instructions" in self.caches
+
+    def takes(self, entry: Entry) -> bool:
+        return entry.setup_cache in self.caches and (entry.exact or not self.exact_only)
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """The ``module.Class`` (or ``module.function``) names of the catalogue it takes."""
+        return self.owners or tuple(sorted({e.owner for e in load() if self.takes(e)}))
+
+    @property
     def regex(self) -> str:
         """asv's ``--bench`` (``re.search`` on ``module.Class.method``, ``(params)`` appended when
-        parameterised): exactly these modules, classes or functions, not their namesakes
+        parameterised): exactly these classes or functions, not their namesakes
         (``bench_full.FullBuild`` must not take ``bench_full.FullBuildMemory``)."""
-        alts = "|".join(re.escape(p.rstrip(".")) for p in self.prefixes)
+        alts = "|".join(re.escape(p) for p in self.prefixes)
         return f"^(?:{alts})(?:[.(]|$)"
 
 
 @dataclass(frozen=True)
 class Tier:
-    """A series of the history: which profile, under which machine suffix, in which parts."""
+    """A series of the history (its profile and machine suffix: ``scope.TIERS``) in parts."""
 
     name: str
-    profile: str
-    series: str  # the asv machine name's suffix (tools.ci.machine)
     parts: tuple[Part, ...]
+
+    @property
+    def profile(self) -> str:
+        return scope.tier_scope(self.name).profile
+
+    @property
+    def series(self) -> str:
+        return scope.tier_scope(self.name).series
 
     def part(self, name: str) -> Part:
         for part in self.parts:
@@ -82,35 +94,6 @@ class Tier:
 
 
 MINUTE = 60
-# The benchmarks that read measure_once (benchmarks/measure.py): one CLI build per site, the
-# ladder, the one-page rebuild per size, the one-worker build.
-MEASURED = (
-    "bench_full.FullBuildReference",
-    "bench_parallel.Parallelism",
-    "bench_phases.ReferencePhases",
-    "bench_scaling.ScalingExponents",
-    "bench_scaling.ScalingLadder",
-    "bench_scaling.RebuildGrowth",
-    "bench_scaling.RebuildGrowthExponent",
-)
-# The benchmarks that read measure_edits: every edit, in-process and with the plain CLI build,
-# against a clean build. Split from MEASURED so that each fits a job with 3.14t too.
-EDITS = (
-    "bench_config.ConfigChange",
-    "bench_correctness.IncrementalCorrectness",
-    "bench_correctness.MissedEdits",
-    "bench_incremental.IncrementalWork",
-    "bench_incremental.DefaultCommandWork",
-    "bench_phases.Phases",
-)
-# Timed with asv's samples (their own setup, or built_states).
-TIMED = (
-    "bench_full.FullBuild",
-    "bench_full.FullBuildMemory",
-    "bench_incremental.IncrementalBuild",
-    "bench_incremental.DefaultCommand",
-    "bench_startup.",
-)
 
 # Costs measured 2026-12-05, each part on its own (python -m tools.ci.bench_commits --part P, a
 # fresh asv env and suite cache, python 3.14), for Bengal 0.5.1 (88c29b8a) and main (18a41bd1,
@@ -121,49 +104,40 @@ TIMED = (
 TIERS: dict[str, Tier] = {
     "exact": Tier(
         name="exact",
-        profile="pr",
-        series="exact",
         parts=(
             # measure_instructions: nested-50 under cachegrind, and start-up. 0.5.1: 1,220 s;
             # main: ~1,305 s (its asv run's end; bench_commits was stopped from outside at 1,111 s).
-            Part("counts", ("bench_instructions.",), limit_s=45 * MINUTE, cost_s=22 * MINUTE),
+            Part("counts", ("measure_instructions",), 45 * MINUTE, 22 * MINUTE, exact_only=True),
             # measure_edits at the pr sites, read only for its exact counters. 0.5.1: 1,479 s,
             # main: 1,691 s, both measured with the builds too (measure_once then held both:
             # ~2 min of them at the pr sites).
-            Part(
-                "counters",
-                ("bench_correctness.", "bench_config."),
-                limit_s=60 * MINUTE,
-                cost_s=29 * MINUTE,
-            ),
+            Part("counters", ("measure_edits",), 60 * MINUTE, 29 * MINUTE, exact_only=True),
         ),
     ),
     "scale": Tier(
         name="scale",
-        profile="nightly",
-        series="nightly",  # the nightly history's series from before tiers existed
         parts=(
             # main: 42 min to the one-page rebuilds (its flat-5000 and nested-5000 hit the
             # 900 s build limit, nested-10000 was then skipped), + the one-worker build. A
             # quiet runner that builds nested-5000 may try 10000: also bounded by 900 s.
-            Part("measured", MEASURED, limit_s=95 * MINUTE, cost_s=47 * MINUTE),
+            Part("measured", ("measure_once",), 95 * MINUTE, 47 * MINUTE),
             # main: 5 of the 7 in-process edits at 1K took 62 min at load ~12-15 (asset and
             # config re-render all 1,000 pages); ~95 min projected for the whole part at that
             # load, on ~2/3 of 0.5.1's CPU per build; 0.5.1's edits took ~47 min in the
             # end-to-end run (docs/local-and-ci.md). The limit is the largest that fits a
             # 2-python job: 2.9x 0.5.1's cost, ~1.5x main's loaded wall.
-            Part("edits", EDITS, limit_s=143 * MINUTE, cost_s=50 * MINUTE),
+            Part("edits", ("measure_edits",), 143 * MINUTE, 50 * MINUTE),
             # main: 2,772 s.
-            Part("timed", TIMED, limit_s=95 * MINUTE, cost_s=47 * MINUTE),
+            Part("timed", ("", "built_states"), 95 * MINUTE, 47 * MINUTE),
             # 0.5.1: 1,315 s; main: stopped from outside after 860 s (not finished).
-            Part("devloop", ("bench_devloop.",), limit_s=45 * MINUTE, cost_s=22 * MINUTE),
+            Part("devloop", ("measure_devloop",), 45 * MINUTE, 22 * MINUTE),
             # 0.5.1: 1,455 s and failed (its nested-200 build under cachegrind dropped a page at
             # this load, so the one-page and no-op counts did not run): ~37 min if complete
             # (their instructions are 54% of the full build's).
-            Part("counts", ("bench_instructions.",), limit_s=75 * MINUTE, cost_s=37 * MINUTE),
+            Part("counts", ("measure_instructions",), 75 * MINUTE, 37 * MINUTE),
             # bench_real: Bengal's own docs (~1,550 pages), one full build and one page edited.
             # 0.5.1: 785 s; main: 768 s (failed: Bengal's render deadline expired at this load).
-            Part("real", ("bench_real.",), limit_s=30 * MINUTE, cost_s=14 * MINUTE),
+            Part("real", ("measure_real",), 30 * MINUTE, 14 * MINUTE),
         ),
     ),
 }
@@ -171,9 +145,13 @@ TIERS: dict[str, Tier] = {
 
 def tier(name: str) -> Tier:
     """The tier called ``name``; KeyError with the known names otherwise."""
-    if name not in TIERS:
-        raise KeyError(f"unknown tier {name!r} (tiers: {', '.join(TIERS)})")
+    scope.tier_scope(name)
     return TIERS[name]
+
+
+def parts_of(entry: Entry) -> list[str]:
+    """``tier/part`` of every part that runs ``entry``."""
+    return [f"{t.name}/{p.name}" for t in TIERS.values() for p in t.parts if p.takes(entry)]
 
 
 def table() -> str:
