@@ -143,8 +143,8 @@ PROFILES = {
         devloop_other_samples=2,
         devloop_wait_s=900.0,
         instruction_site=("nested", 200),  # under cachegrind (8-14x slower): inside the budget
-        # Two CLI full builds and one rebuild of the ~1,550-page real site (README, "The real
-        # site"); its instruction counts (about an hour under cachegrind) and dev loop are cut.
+        # Two CLI full builds and one rebuild of the ~1,550-page real site (docs/real-site.md);
+        # its instruction counts (about an hour under cachegrind) and dev loop are cut.
         real_site=("build", "one_page"),
     ),
 }

@@ -5,7 +5,7 @@ Why: the benchmarks are the only list of themselves. Each class says its thresho
 ``setup_cache``; a class whose numbers the runner's load cannot move says ``exact = True``. From
 that, this module derives each benchmark's family, and the tier parts it runs in
 (``catalogue.tiers``: the parts are grouped by ``setup_cache``). asv.conf.json's thresholds
-(``tools.thresholds``), the tiers' parts, the PR comment's families and units and the README's
+(``catalogue.thresholds``), the tiers' parts, the PR comment's families and units and the README's
 table all read it, so adding a benchmark means writing one class.
 
 ``build()`` imports the benchmark modules; ``catalogue.json`` is what it gives, written by
@@ -41,7 +41,7 @@ class Entry:
     name: str
     family: str  # the report's and comment's group (see ``family``)
     unit: str  # a track_'s declared unit; "" for asv's own (seconds, bytes)
-    threshold: float | None  # None: declares none (tools.thresholds refuses that)
+    threshold: float | None  # None: declares none (catalogue.thresholds refuses that)
     higher_is_better: bool  # speedups and rates: their drop is the regression
     not_a_regression: bool  # a spread or other context value: no step detection
     setup_cache: str  # the name of its setup_cache function, "" without one

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import scope
 from driver import watchdog
 from rehearsal.world import ROOT, World
 
@@ -27,7 +28,6 @@ ACT_OFFLINE = ROOT.parent / "shared" / "tools" / "act-offline"
 TOKEN = "rehearsal-token"
 HOME = Path.home() / ".cache" / "bengal-benchmarks-rehearsal"  # act and its tool cache, kept
 PIP_CACHE = Path.home() / ".cache" / "pip"
-BENCH_CACHE = Path.home() / "bengal-benchmarks-cache"  # the suite's default (scenario_gen.cache)
 
 
 def home(world: World) -> Path:
@@ -168,7 +168,7 @@ def run(
                 # a home of its own: asv writes ~/.asv-machine.json, which other asv runs on
                 # this machine (a test suite's background run) read at the same time
                 "HOME": str(home(world)),
-                "BENGAL_BENCH_CACHE": os.environ.get("BENGAL_BENCH_CACHE", str(BENCH_CACHE)),
+                scope.CACHE_ENV: str(scope.cache_base()),
                 "ACT_KEEP_ARTIFACTS": "1",
                 **(env or {}),
             },

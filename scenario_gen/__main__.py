@@ -1,4 +1,7 @@
-"""CLI: `python -m scenario_gen generate|cache|copy|mutate|hash|real ...` (see README)."""
+"""CLI: `python -m scenario_gen generate|cache|copy|mutate|hash|real ...`.
+
+See docs/architecture.md.
+"""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from .kinds import source_to_url, url_to_output
 from .mutate import Change, replace_file
 from .spec import ScenarioError
 
-# The pinned tag: the newest release whose site the most commits build (README, "The real site").
+# The pinned tag: the newest release whose site the most commits build (docs/real-site.md).
 REAL_TAG = "v0.5.1"
 SITE = "site"
 AUTODOC_CONFIG = "config/_default/autodoc.yaml"

@@ -226,7 +226,7 @@ def test_dev_loop_values_are_latencies_within_the_wait_limit(asv_smoke_run) -> N
             continue
         if name.endswith("_missed()"):
             # saved as its first page was served, 0.5.1 serves the page once its background
-            # completion finishes (README: Dev loop, a save at the first page)
+            # completion finishes (docs/dev-loop.md)
             assert value == 0, (name, value)
             continue
         if "pages_rebuilt" in name:

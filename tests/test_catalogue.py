@@ -70,7 +70,7 @@ def test_a_new_class_lands_in_its_part_family_comment_and_thresholds(tmp_path: P
         "config", "widgets", 0.2, "measure_edits"
     )  # fmt: skip
     assert tiers.parts_of(new) == ["exact/counters", "scale/edits"]
-    from tools import thresholds
+    from catalogue import thresholds
     from tools.ci import comment_body
 
     allowed = comment_body.allowed_benchmarks(tmp_path / "catalogue.json")

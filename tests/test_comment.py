@@ -258,8 +258,8 @@ def test_the_suites_allow_list_comes_from_its_catalogue() -> None:
     assert allowed["bench_incremental.IncrementalWork.track_speedup_over_full"].unit == "x"
     assert not any("._" in name for name in allowed)
     assert "bench_startup.ImportTime.timeraw_import_bengal" in allowed
-    # the direction too, as tools.thresholds reads it by importing the suite
-    from tools import thresholds
+    # the direction too, as catalogue.thresholds reads it by importing the suite
+    from catalogue import thresholds
 
     declared = {d.name for d in thresholds.declarations() if d.higher_is_better}
     assert comment_body.higher_is_better(allowed) == declared

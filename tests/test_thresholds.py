@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from catalogue import thresholds
 from tests import asv_synthetic
-from tools import thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from tools.ci import github_output
 
 # The profiles that fit the compare job's limit (two commits on one runner): the nightly profile
-# costs over 2 h per commit (README) and is refused.
+# costs over 2 h per commit (docs/local-and-ci.md) and is refused.
 PROFILES = ("smoke", "pr")
 SHA = re.compile(r"[0-9a-f]{40}")
 PR = re.compile(r"[1-9][0-9]{0,9}")
