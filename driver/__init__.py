@@ -12,11 +12,9 @@ Bengal-history knowledge lives in ``driver.compat`` only; what a correct build i
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from driver import compat, validation, watchdog
+from driver import compat, processes, validation, watchdog
 from driver.validation import (
     BuildFailed,
     Snapshot,
@@ -61,6 +59,7 @@ __all__ = [
 PHASES = compat.PHASES
 IMPORT_API_STATEMENT = compat.IMPORT_API_STATEMENT
 VIAS = ("api", "cli")
+STOP_GRACE_S = 10.0  # a timed-out CLI build: the wait for its processes after SIGKILL
 
 
 def probe(cli: bool = True) -> dict[str, Any]:
@@ -177,7 +176,7 @@ class Build:
         watchdog.guard(proc.pid)  # and it dies with this process (asv's timeout kills it)
         timer = None
         if self.timeout:
-            timer = threading.Timer(self.timeout, self._kill_group, (proc.pid,))
+            timer = threading.Timer(self.timeout, self._stop_timed_out, (proc.pid,))
             timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
@@ -190,10 +189,10 @@ class Build:
         self.peak_rss_mb = usage.ru_maxrss / 1024  # Linux: KiB
         self.cpu_s = usage.ru_utime + usage.ru_stime
 
-    def _kill_group(self, pid: int) -> None:
+    def _stop_timed_out(self, pid: int) -> None:
+        """The timeout: SIGKILL the build and its workers (``run`` reaps the build itself)."""
         self.timed_out = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+        processes.stop_tree(pid, STOP_GRACE_S, signals=())
 
     def _run_api(self) -> None:
         sys.stdout.flush()
