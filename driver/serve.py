@@ -155,6 +155,7 @@ class DevServer:
         compat.prepare_serve_site(self.root)
         self.port = free_port()
         argv = compat.serve_argv(self.caps, self.root, HOST, self.port)
+        watchdog.start()  # untimed: a Python start-up, once per process
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             argv,

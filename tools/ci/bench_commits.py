@@ -99,6 +99,8 @@ def stop_run(proc: subprocess.Popen, grace: float) -> None:
     """Stop one asv run with everything it started (``driver.processes.stop_tree``), then reap
     the dead orphans this subreaper inherited from it or from earlier runs."""
     stop_tree(proc, grace)
+    if sys.platform != "linux":  # no subreaper there (become_subreaper), no os.waitid on macOS
+        return
     while True:
         try:
             dead = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
