@@ -52,9 +52,10 @@ def _table() -> dict[int, tuple[str, int, int, int]]:
 
 
 def _members(root: int, seen: dict[int, int]) -> dict[int, int]:
-    """The live processes to stop, ``{pid: start time}``: ``root``, its group, their descendants
+    """The processes left to stop, ``{pid: start time}``: ``root``, its group, their descendants
     and the descendants of every process ``seen`` before (an orphan's children are no longer
-    ``root``'s). A zombie is dead; a pid reused by a process started later is not ours."""
+    ``root``'s); a pid reused by a process started later is not ours. A zombie is left until it
+    is reaped (a group with a zombie still exists), here when it is this process's child."""
     table = _table()
     if not table:  # no /proc: the root alone (its group is signalled as a whole)
         with contextlib.suppress(OSError):
@@ -73,9 +74,19 @@ def _members(root: int, seen: dict[int, int]) -> dict[int, int]:
             continue
         found[pid] = st[3]
         stack += children.get(pid, [])
-    found.pop(os.getpid(), None)
+    me = os.getpid()
+    found.pop(me, None)
     seen.update(found)
-    return {pid: start for pid, start in found.items() if table[pid][0] not in "ZX"}
+    left = {}
+    for pid, start in found.items():
+        state, ppid = table[pid][0], table[pid][1]
+        if state in "ZX" and ppid == me:  # dead, and this process is the one to reap it
+            if pid != root:  # inherited (a subreaper); the root is its owner's (Popen: poll)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+            continue
+        left[pid] = start  # a zombie counts until its parent (or init) reaps it
+    return left
 
 
 def _send(root: int, members: dict[int, int], sig: int) -> None:
@@ -131,19 +142,7 @@ def stop_tree(
             break
     if proc is not None:
         proc.poll()
-    _reap(root, seen)
     return gone
-
-
-def _reap(root: int, seen: dict[int, int]) -> None:
-    """Reap the stopped processes that became this process's children (a subreaper inherits
-    orphans), never ``root``: whoever started it waits for it."""
-    me = os.getpid()
-    for pid, start in seen.items():
-        st = _stat(pid)
-        if pid != root and st is not None and st[1] == me and st[3] == start:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
 
 
 def _watch() -> None:
