@@ -6,19 +6,15 @@
     result = driver.build(root, mode=..., via=..., change=None)
     driver.incremental_diff(root) # files an incremental build got wrong vs a clean full build
 
-Bengal-history knowledge lives in ``driver.compat`` only.
+Bengal-history knowledge lives in ``driver.compat`` only; what a correct build is, in
+``driver.validation`` (its public names are re-exported here).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import html
-import json
 import os
-import re
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +24,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from driver import compat, watchdog
+from driver import compat, processes, validation, watchdog
+from driver.validation import (
+    BuildFailed,
+    Snapshot,
+    load_manifest,
+    missed_edit,
+    read_tree,
+    snapshot,
+    unwritten_stylesheets,
+    validate,
+)
 
 __all__ = [
     "IMPORT_API_STATEMENT",
@@ -37,10 +43,17 @@ __all__ = [
     "BuildFailed",
     "BuildResult",
     "CleanComparison",
+    "Snapshot",
     "build",
     "compare_with_clean_build",
     "incremental_diff",
+    "load_manifest",
+    "missed_edit",
     "probe",
+    "read_tree",
+    "snapshot",
+    "unwritten_stylesheets",
+    "validate",
 ]
 
 PHASES = compat.PHASES
@@ -48,10 +61,7 @@ PHASES = compat.PHASES
 compat.without_deployment_env(os.environ)
 IMPORT_API_STATEMENT = compat.IMPORT_API_STATEMENT
 VIAS = ("api", "cli")
-
-
-class BuildFailed(RuntimeError):
-    """The build failed or produced output that must not be timed; the message says where."""
+STOP_GRACE_S = 10.0  # a timed-out CLI build: the wait for its processes after SIGKILL
 
 
 def probe(cli: bool = True) -> dict[str, Any]:
@@ -86,38 +96,6 @@ class BuildResult:
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-
-Snapshot = dict[str, tuple[int, int]]
-
-
-def snapshot(out: Path) -> Snapshot:
-    """``{relative path: (mtime_ns, size)}`` of every output file except Bengal's cache files."""
-    snap: Snapshot = {}
-    if not out.is_dir():
-        return snap
-    for dirpath, dirnames, filenames in os.walk(out):
-        rel_dir = os.path.relpath(dirpath, out)
-        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        if not prefix:
-            dirnames[:] = [d for d in dirnames if not compat.is_cache_path(d)]
-        for name in filenames:
-            rel = prefix + name
-            if compat.is_cache_path(rel):
-                continue
-            st = os.stat(os.path.join(dirpath, name))
-            snap[rel] = (st.st_mtime_ns, st.st_size)
-    return snap
-
-
-def load_manifest(root: Path) -> dict[str, Any]:
-    path = Path(root) / "scenario.json"
-    if not path.exists():
-        raise BuildFailed(f"{path}: no scenario manifest (generate the site with scenario_gen)")
-    try:
-        return json.loads(path.read_text())
-    except ValueError as exc:
-        raise BuildFailed(f"{path}: unreadable manifest: {exc}") from exc
 
 
 class Build:
@@ -200,7 +178,7 @@ class Build:
         watchdog.guard(proc.pid)  # and it dies with this process (asv's timeout kills it)
         timer = None
         if self.timeout:
-            timer = threading.Timer(self.timeout, self._kill_group, (proc.pid,))
+            timer = threading.Timer(self.timeout, self._stop_timed_out, (proc.pid,))
             timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
@@ -213,10 +191,10 @@ class Build:
         self.peak_rss_mb = usage.ru_maxrss / 1024  # Linux: KiB
         self.cpu_s = usage.ru_utime + usage.ru_stime
 
-    def _kill_group(self, pid: int) -> None:
+    def _stop_timed_out(self, pid: int) -> None:
+        """The timeout: SIGKILL the build and its workers (``run`` reaps the build itself)."""
         self.timed_out = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+        processes.stop_tree(pid, STOP_GRACE_S, signals=())
 
     def _run_api(self) -> None:
         sys.stdout.flush()
@@ -319,170 +297,6 @@ class Build:
             pass
 
 
-_STYLESHEET = re.compile(rb"<link\b[^>]*\bstylesheet\b[^>]*>", re.I)
-_HREF = re.compile(rb"""\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
-
-
-def unwritten_stylesheets(out: Path, rel: str, body: bytes) -> list[str]:
-    """The stylesheets a page links that are not in the output: a page that links its theme's
-    CSS but the build never wrote it renders unstyled (external and data URLs are not checked)."""
-    missing = []
-    for tag in _STYLESHEET.findall(body):
-        found = _HREF.search(tag)
-        href = found.group(1).decode(errors="replace") if found else ""
-        if not href or re.match(r"^([a-z][a-z0-9+.-]*:|//)", href, re.I):
-            continue
-        path = href.split("#")[0].split("?")[0]
-        base = out if path.startswith("/") else (out / rel).parent
-        if not (base / path.lstrip("/")).resolve().is_file():
-            missing.append(href)
-    return missing
-
-
-def validate(
-    root: Path,
-    out: Path,
-    log: str,
-    stats: dict[str, Any],
-    written: set[str],
-    change: Any = None,
-    judge_edit: bool = True,
-) -> list[str]:
-    """Check the output against ``<root>/scenario.json``; raise BuildFailed naming the problem.
-
-    Returns warnings: missing assets other than stylesheets and scripts. Pages stay correct
-    without them, and early commits never write raster images (they save optimised images to
-    ``x.png.tmp``, which Pillow refuses), so failing on them would hide that whole era.
-    """
-    warnings: list[str] = []
-    manifest = load_manifest(root)
-    errors = compat.log_errors(log)
-    if errors:
-        raise BuildFailed(f"build log reports {len(errors)} error line(s), first: {errors[0]}")
-    if stats.get("template_errors"):
-        raise BuildFailed(f"Bengal reports {stats['template_errors']} template error(s)")
-    left_to_caller = set(change.rebuilt_outputs) if change and not judge_edit else set()
-    expected = manifest.get("pages", []) + compat.autodoc_pages(manifest.get("autodoc", {}))
-    for page in expected:
-        rel = page["output"]
-        path = out / rel
-        if rel in left_to_caller and not path.is_file():  # an added page the rebuild missed
-            continue
-        if not path.is_file():
-            raise BuildFailed(f"{rel}: expected page missing (source {page.get('source')})")
-        token = page.get("token")
-        body = path.read_bytes()
-        if token and compat.renders_body(page) and token.encode() not in body:
-            raise BuildFailed(f"{rel}: rendered page lacks its token {token!r} (error page?)")
-        if not _STYLESHEET.search(body):
-            raise BuildFailed(f"{rel}: links no stylesheet (unstyled fallback page)")
-        unwritten = unwritten_stylesheets(out, rel, body)
-        if unwritten:
-            raise BuildFailed(
-                f"{rel}: links the stylesheet {unwritten[0]}, which the build did not write"
-            )
-    for asset in manifest.get("assets", []):
-        problem = compat.asset_problem(root, out, asset["source"])
-        if not problem:
-            continue
-        if asset.get("kind") not in ("css", "js"):
-            warnings.append(f"{asset['source']}: {problem}")
-            continue
-        raise BuildFailed(f"{asset['source']}: {problem}")
-    missed = missed_edit(out, written, change) if judge_edit else []
-    if missed:
-        raise BuildFailed(f"{missed[0]} ({len(missed)} output(s) missed the edit)")
-    return warnings
-
-
-def missed_edit(out: Path, written: set[str], change: Any) -> list[str]:
-    """The outputs a rebuild got wrong for ``change`` (a ``scenario_gen.Change`` or None)."""
-    if change is None:
-        return []
-    missed = []
-    for rel in change.rebuilt_outputs:
-        if rel not in written:
-            missed.append(f"{rel}: not rewritten after {change.kind} change")
-        elif change.token and change.token.encode() not in (out / rel).read_bytes():
-            missed.append(f"{rel}: lacks the new token {change.token!r} after rebuild")
-    for rel in getattr(change, "removed_outputs", []):
-        if (out / rel).exists():
-            missed.append(f"{rel}: still present after {change.kind} change removed it")
-    tree = _TreeReader(out)
-    for source in getattr(change, "changed_stylesheets", []):
-        missed += _stale_stylesheet(source, change.token, tree.stylesheets(), None)
-    mention = _mention_pattern(change)
-    if mention is not None:
-        for rel in tree.text_outputs():
-            if rel not in change.removed_outputs and mention.search(tree.read(rel)):
-                missed.append(_stale_mention(rel, change))
-    return missed
-
-
-def _stale_mention(rel: str, change: Any) -> str:
-    """What an output that still mentions a removed page is: another output of that page (its
-    JSON or text twin), or a page, feed or index that links to or lists it."""
-    dirs = [r.rpartition("/")[0] + "/" for r in change.removed_outputs if "/" in r]
-    if any(rel.startswith(d) for d in dirs):
-        return f"{rel}: still present after {change.kind} removed its page"
-    return f"{rel}: still links to or lists the page {change.kind} removed"
-
-
-class _TreeReader:
-    """The output tree's files (Bengal's cache excluded), read on demand."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.rels = sorted(snapshot(out))
-
-    def read(self, rel: str) -> bytes:
-        return (self.out / rel).read_bytes()
-
-    def stylesheets(self) -> dict[str, bytes]:
-        return {rel: self.read(rel) for rel in self.rels if rel.endswith(".css")}
-
-    def text_outputs(self) -> list[str]:
-        return [rel for rel in self.rels if rel.endswith(compat.TEXT_SUFFIXES)]
-
-
-def _stale_stylesheet(
-    source: str, token: str, written: dict[str, bytes], clean: dict[str, bytes] | None
-) -> list[str]:
-    """How the written stylesheets miss an edit of the site stylesheet ``source``: every copy of
-    it (``compat.asset_copies``) must carry the new rule ``token``; where no copy has its name
-    (bundled into another stylesheet), some stylesheet must. With ``clean`` (a clean build's
-    stylesheets) only what the clean build does show counts: a copy it writes without the rule,
-    or a bundle it does not carry the rule in, is no miss."""
-    needle = token.encode()
-    copies = compat.asset_copies(source, sorted(written))
-    if copies:
-        return [
-            f"{rel}: a copy of {source} without its new rule {token!r} (stale)"
-            for rel in copies
-            if needle not in written[rel] and (clean is None or needle in clean.get(rel, needle))
-        ]
-    if any(needle in data for data in written.values()):
-        return []
-    if clean is not None and not any(needle in data for data in clean.values()):
-        return []
-    return [f"{source}: no output stylesheet carries its new rule {token!r}"]
-
-
-def _mention_pattern(change: Any) -> re.Pattern[bytes] | None:
-    """What in an output links to or lists a page ``change`` removed: its URL path (with or
-    without the trailing slash, absolute or prefixed by a base URL) or its title (also
-    HTML-escaped), as whole words: "Guide 7" is not "Guide 71"."""
-    urls = [re.escape(url.rstrip("/")) for url in getattr(change, "removed_urls", [])]
-    titles = [
-        rf"(?<![\w-]){re.escape(t)}"
-        for title in getattr(change, "removed_titles", [])
-        for t in sorted({title, html.escape(title)})
-    ]
-    if not urls + titles:
-        return None
-    return re.compile(rf"(?:{'|'.join(urls + titles)})(?![\w-])".encode())
-
-
 def build(
     root: str | os.PathLike[str],
     mode: str = "default",
@@ -496,11 +310,6 @@ def build(
     b = Build(root, mode=mode, via=via, workers=workers, timeout=timeout)
     b.run()
     return b.verify(change=change)
-
-
-def read_tree(out: Path) -> dict[str, bytes]:
-    """Normalised contents of every output file (cache files excluded)."""
-    return {rel: compat.normalise_output(rel, (out / rel).read_bytes()) for rel in snapshot(out)}
 
 
 @dataclasses.dataclass
@@ -523,7 +332,7 @@ def compare_with_clean_build(
     does not count as a miss: an output misses ``change`` when the clean build's copy carries the
     edit's token and the incremental one does not (for a stylesheet edit: a copy of the
     stylesheet without the new rule that the clean build does not write so, see
-    ``_stale_stylesheet``), when the edit removed it and
+    ``validation._stale_stylesheet``), when the edit removed it and
     only the incremental build still has it, or when an output still links to or lists a deleted
     page and its clean copy does not.
     """
@@ -534,39 +343,10 @@ def compare_with_clean_build(
     clean_build = build(root, mode="full", via=via)
     clean = read_tree(out)
     differing = {rel for rel in incremental.keys() & clean.keys() if incremental[rel] != clean[rel]}
-    missed = [] if change is None else _missed_against_clean(incremental, clean, change)
+    missed = [] if change is None else validation.missed_against_clean(incremental, clean, change)
     return CleanComparison(
         sorted(differing | (incremental.keys() ^ clean.keys())), missed, clean_build
     )
-
-
-def _missed_against_clean(
-    incremental: dict[str, bytes], clean: dict[str, bytes], change: Any
-) -> list[str]:
-    """``compare_with_clean_build``'s missed edit: what the clean build shows of ``change`` and
-    the incremental build does not (see there)."""
-    missed = []
-    token = change.token.encode()
-    for rel in change.rebuilt_outputs:
-        if token and token in clean.get(rel, b"") and token not in incremental.get(rel, b""):
-            missed.append(f"{rel}: lacks the edit ({change.kind}) that a clean build shows")
-    for rel in change.removed_outputs:
-        if rel in incremental and rel not in clean:
-            missed.append(f"{rel}: still served after {change.kind} removed its page")
-    for source in getattr(change, "changed_stylesheets", []):
-
-        def css(tree: dict[str, bytes]) -> dict[str, bytes]:
-            return {rel: data for rel, data in tree.items() if rel.endswith(".css")}
-
-        missed += _stale_stylesheet(source, change.token, css(incremental), css(clean))
-    mention = _mention_pattern(change)
-    if mention is not None:
-        for rel, data in sorted(incremental.items()):
-            if rel in change.removed_outputs or not rel.endswith(compat.TEXT_SUFFIXES):
-                continue
-            if mention.search(data) and not mention.search(clean.get(rel, b"")):
-                missed.append(_stale_mention(rel, change))
-    return missed
 
 
 def incremental_diff(root: str | os.PathLike[str], via: str = "cli") -> list[str]:

@@ -5,8 +5,9 @@
         t_served = server.wait_for(path, token, what="page content/x.md", since=t_saved)
 
 The server runs in its own process group on a free port. It is stopped (SIGINT, then SIGTERM,
-then SIGKILL, the whole group) when the ``with`` block ends, at interpreter exit, and by a
-watchdog process when this process dies without either (asv kills a benchmark that times out).
+then SIGKILL, the whole group and tree: ``driver.processes.stop_tree``) when the ``with`` block
+ends, at interpreter exit, and by the watchdog (``driver.watchdog``) when this process dies
+without either (asv kills a benchmark that times out).
 Every wait is bounded and says what it waited for. How each era starts its server is
 ``driver.compat``'s business; this module applies no edit itself.
 """
@@ -31,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 
 import scenario_gen
-from driver import compat
+from driver import compat, processes, watchdog
 from scenario_gen.generate import MANIFEST
 
 HOST = "127.0.0.1"
@@ -41,21 +42,8 @@ IDLE_S = 10.0  # ... and after which a server serving the home page without its 
 STOP_GRACE_S = 10.0  # per signal: SIGINT, SIGTERM, SIGKILL
 REQUEST_TIMEOUT_S = 5.0  # one HTTP request (a busy server answers late, not never)
 
-# Kills the process group argv[1] when its stdin reaches EOF without the "stopped" byte: the
-# process that started the server died before stopping it.
-_WATCHDOG = """
-import os, signal, sys, time
-if sys.stdin.buffer.read(1) != b"s":
-    pgid = int(sys.argv[1])
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-        for _ in range(100):
-            time.sleep(0.05)
-            os.killpg(pgid, 0)
-        os.killpg(pgid, signal.SIGKILL)
-    except OSError:
-        pass
-"""
+# The watchdog's grace for a server whose process died before stopping it: SIGTERM, then SIGKILL.
+WATCHDOG_GRACE_S = 5.0
 
 
 class ServerFailed(RuntimeError):
@@ -111,7 +99,6 @@ class DevServer:
         self.port = 0
         self.pid = 0  # of the server, also the id of its process group
         self.proc: subprocess.Popen[bytes] | None = None
-        self.watchdog: subprocess.Popen[bytes] | None = None
         self.first_page_s: float | None = None
         self._work_lines, self._work_since = -1, time.perf_counter()
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-serve-", suffix=".log")
@@ -168,6 +155,7 @@ class DevServer:
         compat.prepare_serve_site(self.root)
         self.port = free_port()
         argv = compat.serve_argv(self.caps, self.root, HOST, self.port)
+        watchdog.start()  # untimed: a Python start-up, once per process
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             argv,
@@ -180,25 +168,11 @@ class DevServer:
         )
         self.pid = self.proc.pid
         _live.add(self)
-        self._start_watchdog()
+        watchdog.guard(self.pid, WATCHDOG_GRACE_S)
         self.first_page_s = self.wait_for(
             "/", home["token"], what="home page", since=t0, ready=True
         )
         return self.first_page_s
-
-    def _start_watchdog(self) -> None:
-        assert self.proc is not None
-        read, self._watchdog_pipe = os.pipe()
-        try:
-            self.watchdog = subprocess.Popen(
-                [sys.executable, "-c", _WATCHDOG, str(self.proc.pid)],
-                stdin=read,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,  # outlives a kill of this process's group
-            )
-        finally:
-            os.close(read)
 
     def wait_for(
         self,
@@ -289,65 +263,24 @@ class DevServer:
             time.sleep(POLL_S)
 
     def stop(self) -> None:
-        """Stop the whole process group: SIGINT (a user's Ctrl+C), then SIGTERM, then SIGKILL,
-        ``STOP_GRACE_S`` each. Idempotent."""
+        """Stop the whole process group and tree: SIGINT (a user's Ctrl+C), then SIGTERM, then
+        SIGKILL, ``STOP_GRACE_S`` each. Idempotent."""
         _live.discard(self)
         proc, self.proc = self.proc, None
         if proc is not None:
             try:
-                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-                    if not _group_alive(proc):
-                        break
-                    try:
-                        os.killpg(proc.pid, sig)
-                    except ProcessLookupError:
-                        break
-                    if _wait_group(proc, STOP_GRACE_S):
-                        break
-                else:
+                stopped = processes.stop_tree(
+                    proc, STOP_GRACE_S, signals=(signal.SIGINT, signal.SIGTERM)
+                )
+                if not stopped:
                     raise ServerFailed(f"server process group {proc.pid} still alive after SIGKILL")
             finally:
-                self._stop_watchdog()
+                watchdog.release(proc.pid)
 
     def __del__(self) -> None:
         with contextlib.suppress(AttributeError, OSError):
             os.close(self._log_fd)
             os.unlink(self._log_path)
-
-    def _stop_watchdog(self) -> None:
-        if self.watchdog is None:
-            return
-        with contextlib.suppress(OSError):
-            os.write(self._watchdog_pipe, b"s")
-        os.close(self._watchdog_pipe)
-        try:
-            self.watchdog.wait(timeout=STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            self.watchdog.kill()
-            self.watchdog.wait()
-        self.watchdog = None
-
-
-def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
-    """Whether any process of ``proc``'s group is left (``proc`` itself reaped first)."""
-    proc.poll()
-    try:
-        os.killpg(proc.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _wait_group(proc: subprocess.Popen[bytes], seconds: float) -> bool:
-    """Wait up to ``seconds`` for the whole group to be gone; True when it is."""
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        if not _group_alive(proc):
-            return True
-        time.sleep(0.05)
-    return not _group_alive(proc)
 
 
 @dataclasses.dataclass

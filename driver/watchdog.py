@@ -1,12 +1,13 @@
-"""Process groups that die with this process: a watchdog kills them when it ends unannounced.
+"""Process groups that die with this process: a watchdog stops them when it ends unannounced.
 
-Why: a CLI build runs in its own session (so a timeout can kill Bengal's workers with it), and
-so nothing kills it when asv kills the benchmark process that started it (asv's timeout kills
-that process's group only); the build would keep loading the cores while the next benchmarks are
-timed. One watchdog per benchmark process, started untimed (``start``), is told each group
-(``guard``/``release``) over a pipe; when the pipe closes, because this process ended for any
-reason, it SIGKILLs the groups still guarded. Left open: a kill between a build's start and its
-``guard`` line (microseconds).
+Why: a CLI build or a dev server runs in its own session (so that it can be stopped with its
+workers), and so nothing stops it when asv kills the benchmark process that started it (asv's
+timeout kills that process's group only); the build would keep loading the cores while the next
+benchmarks are timed. One watchdog per benchmark process, started untimed (``start``), is told
+each group (``guard``/``release``) over a pipe; when the pipe closes, because this process ended
+for any reason, it stops the groups still guarded with ``driver.processes.stop_tree`` (SIGKILL
+at once, or SIGTERM and SIGKILL after the group's grace). Left open: a kill between a group's
+start and its ``guard`` line (microseconds).
 """
 
 from __future__ import annotations
@@ -15,19 +16,10 @@ import contextlib
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-_SCRIPT = """
-import os, signal, sys
-guarded = set()
-for line in sys.stdin:
-    sign, pgid = line[0], int(line[1:])
-    (guarded.add if sign == "+" else guarded.discard)(pgid)
-for pgid in guarded:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except OSError:
-        pass
-"""
+# The watchdog is processes.py run as a script: stdlib only, no import of this package.
+_SCRIPT = Path(__file__).with_name("processes.py")
 
 _pipe: int | None = None
 _proc: subprocess.Popen[bytes] | None = None
@@ -41,7 +33,7 @@ def start() -> None:
     read, write = os.pipe()
     try:
         _proc = subprocess.Popen(
-            [sys.executable, "-S", "-c", _SCRIPT],
+            [sys.executable, "-I", "-S", os.fspath(_SCRIPT)],
             stdin=read,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -55,10 +47,11 @@ def start() -> None:
     _pipe = write
 
 
-def guard(pgid: int) -> None:
-    """Kill process group ``pgid`` if this process ends before ``release(pgid)``."""
+def guard(pgid: int, grace_s: float = 0.0) -> None:
+    """Stop process group ``pgid`` if this process ends before ``release(pgid)``: SIGKILL at
+    once, or with ``grace_s`` SIGTERM first and SIGKILL after up to ``grace_s``."""
     start()
-    _send(f"+{pgid}\n")
+    _send(f"+{pgid} {grace_s:g}\n")
 
 
 def release(pgid: int) -> None:

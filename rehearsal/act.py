@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -21,13 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import scope
-from driver import watchdog
+from driver import processes, watchdog
 from rehearsal.world import ROOT, World
 
 ACT_OFFLINE = ROOT.parent / "shared" / "tools" / "act-offline"
 TOKEN = "rehearsal-token"
 HOME = Path.home() / ".cache" / "bengal-benchmarks-rehearsal"  # act and its tool cache, kept
 PIP_CACHE = Path.home() / ".cache" / "pip"
+STOP_GRACE_S = 10.0  # after SIGKILL of act and its steps (timeout, or an interrupted run)
 
 
 def home(world: World) -> Path:
@@ -180,7 +180,9 @@ def run(
         # act and its jobs' steps die with this process too (a test killed by its timeout)
         watchdog.start()
         watchdog.guard(proc.pid)
-        timer = threading.Timer(timeout_s, lambda: os.killpg(proc.pid, signal.SIGKILL))
+        timer = threading.Timer(
+            timeout_s, processes.stop_tree, (proc.pid, STOP_GRACE_S), {"signals": ()}
+        )
         timer.start()
         try:
             for line in proc.stdout:  # type: ignore[union-attr]
@@ -197,8 +199,7 @@ def run(
         finally:
             timer.cancel()
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                processes.stop_tree(proc, STOP_GRACE_S, signals=())
             watchdog.release(proc.pid)
     seconds = time.monotonic() - started
     if seconds >= timeout_s:

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from driver.processes import stop_tree
 from tools.asv_local import history as bengal_history
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ SMOKE_ENV_DIR = "asv-env-smoke"  # the background smoke run's: two asv runs neve
 # From the session's start; measured: 21 min cold beside the other tests, 27.5 min with a nightly
 # too. Clearly below pytest's own timeout (pyproject.toml), so this limit fires first, with the log.
 SMOKE_LIMIT_S = 2700.0
+STOP_GRACE_S = 10.0  # per signal when the background run is stopped as a tree
 # The smoke run's log survives the session here (CI uploads it when the tests fail).
 LOG_DIR = Path(os.environ.get("BENGAL_BENCH_TEST_LOGS", ROOT / ".asv" / "test-logs"))
 SMOKE_LOG = LOG_DIR / "smoke-run.log"
@@ -203,22 +205,13 @@ def start_smoke_run() -> subprocess.Popen | None:
             argv, cwd=ROOT, env=env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     _started[proc.pid] = time.monotonic()
-    atexit.register(stop_tree, proc)
+    atexit.register(stop_tree, proc, STOP_GRACE_S)
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # let atexit run on SIGTERM too
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     return proc
 
 
 _started: dict[int, float] = {}
-
-
-def stop_tree(proc: subprocess.Popen) -> None:
-    """End a background run the session no longer waits for, with every process it started:
-    asv's benchmark processes and Bengal's builds run in process groups of their own."""
-    from tools.ci.bench_commits import kill_tree
-
-    if proc.poll() is None:
-        kill_tree(proc, grace=10.0)
 
 
 def smoke_failure(what: str) -> AssertionError:
@@ -245,7 +238,7 @@ def smoke_run() -> AsvRun:
         try:
             proc.wait(timeout=max(left, 0.0))
         except subprocess.TimeoutExpired:
-            stop_tree(proc)
+            stop_tree(proc, STOP_GRACE_S)
             raise smoke_failure(f"did not finish in {SMOKE_LIMIT_S:.0f} s") from None
         if proc.returncode not in (0, 2):  # 2: some benchmark failed, by design on old eras
             raise smoke_failure(f"crashed: exit status {proc.returncode}")

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from driver.processes import stop_tree
 from tools.asv_local import history as bengal_history
 from tools.asv_local import planted as planted_history
-from tools.ci.bench_commits import kill_tree
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ class Bisects:
         try:
             _, stderr = proc.communicate(timeout=BISECT_TIMEOUT_S)
         except BaseException:  # timed out or interrupted: stop the bisect and its asv runs
-            kill_tree(proc, grace=10.0)
+            stop_tree(proc, 10.0)
             raise
         assert proc.returncode == 0, stderr[-4000:]
         (answer,) = json.loads((out / "answer.json").read_text())["answers"]

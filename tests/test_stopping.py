@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from driver.processes import stop_tree
 from scenario_gen import Scenario, working_copy
 from tests import asv_session, tiny_asv
 
@@ -122,7 +123,7 @@ def test_an_asv_run_stopped_as_a_tree_leaves_no_process(
     tree = [psutil.Process(asv.pid), *psutil.Process(asv.pid).children(recursive=True)]
     leftovers += tree + builds
     assert len(tree) >= 4, tree  # asv, its benchmark process, the driver, valgrind/bengal
-    asv_session.stop_tree(asv)
+    stop_tree(asv, 10.0)
     assert _wait_gone(tree + builds, 3.0) == []
     assert _build_processes(site) == []
 

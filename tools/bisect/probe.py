@@ -28,8 +28,8 @@ import scope
 from benchmarks import profiles
 from benchmarks.bench_instructions import BUILDS
 from benchmarks.sites import site_id
+from driver.processes import stop_tree
 from scope import machine as machine_id
-from tools.ci.bench_commits import kill_tree
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,11 +216,11 @@ class Prober:
             try:
                 returncode = proc.wait(timeout=PROBE_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                kill_tree(proc, grace=10.0)
+                stop_tree(proc, 10.0)
                 out.write(f"\nerror: the probe did not finish in {PROBE_TIMEOUT_S} s\n")
                 returncode = proc.returncode
             except BaseException:  # interrupted: no asv or Bengal build of this probe lives on
-                kill_tree(proc, grace=10.0)
+                stop_tree(proc, 10.0)
                 raise
         reason = failure_reason(log_file.read_text(errors="replace"), returncode)
         run = Run(time.monotonic() - t0, reason, log_file)

@@ -35,10 +35,10 @@ input.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ctypes
 import dataclasses
 import json
+import os
 import re
 import shutil
 import signal
@@ -48,10 +48,9 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
-
 import scope
 from catalogue import tiers
+from driver.processes import stop_tree
 from tools.asv_local import summary as asv_summary
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -91,47 +90,26 @@ def write_status(path: Path, status: dict) -> None:
 
 def become_subreaper() -> None:
     """Make orphaned descendants (a Bengal build whose benchmark process died) this process's
-    children, so ``kill_tree`` still finds them. Linux only; elsewhere a no-op."""
+    children instead of init's, so that a stopped run's orphans are reaped here
+    (``stop_run``). Linux only; elsewhere a no-op."""
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def _alive(p: psutil.Process) -> bool:
-    """Running and not a zombie: a zombie is dead, whether or not anyone reaps it."""
-    try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
-    end = time.monotonic() + timeout
-    alive = [p for p in procs if _alive(p)]
-    while alive and time.monotonic() < end:
-        time.sleep(0.1)
-        alive = [p for p in alive if _alive(p)]
-    return alive
-
-
-def kill_tree(proc: subprocess.Popen, grace: float) -> None:
-    """Stop ``proc`` and everything it started, including children that asv puts in process
-    groups of their own (a kill of the process group would miss those)."""
-    try:
-        root = psutil.Process(proc.pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        procs = []
-    for p in procs:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            p.terminate()
-    for p in _wait_gone(procs, grace):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            p.kill()
-    _wait_gone(procs, grace)
-    proc.wait(timeout=grace)
-    for child in psutil.Process().children():  # reap the orphans this subreaper inherited
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.TimeoutExpired):
-            child.wait(timeout=0)
+def stop_run(proc: subprocess.Popen, grace: float) -> None:
+    """Stop one asv run with everything it started (``driver.processes.stop_tree``), then reap
+    the dead orphans this subreaper inherited from it or from earlier runs."""
+    stop_tree(proc, grace)
+    if sys.platform != "linux":  # no subreaper there (become_subreaper), no os.waitid on macOS
+        return
+    while True:
+        try:
+            dead = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if dead is None:
+            return
+        os.waitpid(dead.si_pid, 0)
 
 
 def log_name(entry: dict) -> str:
@@ -246,12 +224,12 @@ def run_commits(
             entry["state"], entry["reason"] = judge(rc, log_path, status_path.parent / "results")
             entry["returncode"] = rc
         except subprocess.TimeoutExpired:
-            kill_tree(proc, grace)
+            stop_run(proc, grace)
             entry["state"] = "timeout" if limit == own_limit else "out-of-time"
         except Interrupted:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, signal.SIG_IGN)  # the cleanup runs to its end
-            kill_tree(proc, min(grace, INTERRUPT_GRACE_SECONDS))
+            stop_run(proc, min(grace, INTERRUPT_GRACE_SECONDS))
             entry["state"] = "interrupted"
             entry["seconds"] = round(time.monotonic() - began, 1)
             write_status(status_path, status)
