@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -136,8 +137,8 @@ class Build:
         self.argv = compat.cli_argv(self.cli_caps, self.root, mode) if self.cli_caps else []
         if self.argv:
             watchdog.start()  # untimed: the first guarded build must not wait for it
-        if self.argv:
-            self.argv = [*wrapper, *self.argv]
+        if self.argv and wrapper:
+            self.argv = [*wrapper, *interpreted(self.argv)]
         self.env = {**os.environ, **compat.BUILD_ENV}
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-build-", suffix=".log")
         if via == "api":
@@ -295,6 +296,27 @@ class Build:
             os.unlink(self._log_path)
         except (AttributeError, OSError):
             pass
+
+
+def interpreted(argv: list[str]) -> list[str]:
+    """``argv`` with its console script run by the script's own interpreter.
+
+    Why: pip writes a ``#!/bin/sh`` trampoline (a line ``'''exec' PYTHON "$0" "$@"``) instead of
+    a ``#!PYTHON`` line when the interpreter's path is too long for a shebang, as an asv env deep
+    under a runner's work folder is; under a wrapper such as valgrind (which does not follow
+    exec) the build then runs unwatched and uncounted, and exits 0. The same script, run by the
+    same interpreter, does the same work."""
+    script = Path(argv[0])
+    try:
+        with script.open("rb") as fh:
+            head = fh.read(4096).decode(errors="replace")
+    except OSError:
+        return argv
+    if not head.startswith("#!/bin/sh"):
+        return argv
+    found = re.search(r"^'''exec' \"?(.+?)\"? \"\$0\" \"\$@\"$", head, re.MULTILINE)
+    python = found.group(1) if found else str(script.with_name("python"))
+    return [python, str(script), *argv[1:]]
 
 
 def build(

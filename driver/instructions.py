@@ -176,7 +176,10 @@ def count_startup() -> Counted:
         out_file, log_file = Path(tmp) / "cachegrind.out", Path(tmp) / "valgrind.log"
         t0 = time.perf_counter()
         proc = subprocess.run(
-            [*cachegrind_argv(exe, out_file, log_file), cli, *compat.STARTUP_ARGS],
+            [
+                *cachegrind_argv(exe, out_file, log_file),
+                *driver.interpreted([str(cli), *compat.STARTUP_ARGS]),
+            ],
             env={**os.environ, **compat.BUILD_ENV},
             stdin=subprocess.DEVNULL,
             capture_output=True,
