@@ -26,7 +26,7 @@ from pathlib import Path
 
 import scope
 from benchmarks import profiles
-from benchmarks.bench_instructions import BUILDS
+from benchmarks.families.instructions import BUILDS
 from benchmarks.sites import site_id
 from scope import machine as machine_id
 from tools.ci.bench_commits import kill_tree
