@@ -1,23 +1,16 @@
 """Incremental correctness: after each kind of edit, does the rebuilt output carry the edit, and
 does it equal a clean full build of the same sources (volatile strings such as build timestamps
-normalised)? Every number here should be 0. The files themselves are in ``measure_edits``'s
-result."""
+normalised)? Every number here should be 0 (``EXACT``). The files themselves are in
+``measure_edits``'s result (``benchmarks.families.builds``)."""
 
-from benchmarks.measure import (
-    ALL_EDITS,
-    MODES,
-    edit_measurement,
-    measure_edits,
-    skip_unmeasured_edit,
-)
-from benchmarks.timing import SingleMeasurement
+from benchmarks.families import builds
+from benchmarks.families.builds import ALL_EDITS, MODES, measure_edits
+from benchmarks.results import read
+from benchmarks.timing import EXACT, SingleMeasurement
 
 
 class IncrementalCorrectness(SingleMeasurement):
-    """Threshold 0: an exact count; an A/A pair gives the same count, so any change is a
-    finding."""
-
-    regression_threshold = 0.0
+    regression_threshold = EXACT
     setup_cache = staticmethod(measure_edits)
     exact = True  # a count the runner's load cannot move: the exact tier's
     params = [e for e in ALL_EDITS if e != "noop"]
@@ -25,14 +18,13 @@ class IncrementalCorrectness(SingleMeasurement):
     version = "1"
 
     def track_outputs_differing_from_clean_build(self, cache: dict, edit: str) -> int:
-        return len(edit_measurement(cache, "incremental", edit, "differing"))
+        return read(builds.rebuild_after(cache, "incremental", edit), "differing_outputs")
 
     track_outputs_differing_from_clean_build.unit = "files"
 
     def track_html_pages_differing_from_clean_build(self, cache: dict, edit: str) -> int:
         """The same, HTML pages only (what readers see; the rest are search/LLM outputs)."""
-        differing = edit_measurement(cache, "incremental", edit, "differing")
-        return sum(1 for rel in differing if rel.endswith(".html"))
+        return read(builds.rebuild_after(cache, "incremental", edit), "differing_html_pages")
 
     track_html_pages_differing_from_clean_build.unit = "pages"
 
@@ -42,11 +34,9 @@ class MissedEdits(SingleMeasurement):
     it (for a stylesheet edit: a written copy of the stylesheet without the new rule), or that
     still serve, link to or list a page the edit deleted: the build silently kept old content.
     0 = fine.
-    ``incremental``: the explicit incremental build; ``default``: the plain ``bengal build``.
+    ``incremental``: the explicit incremental build; ``default``: the plain ``bengal build``."""
 
-    Threshold 0: an exact count; an A/A pair gives the same count, so any change is a finding."""
-
-    regression_threshold = 0.0
+    regression_threshold = EXACT
 
     setup_cache = staticmethod(measure_edits)
     exact = True  # a count the runner's load cannot move: the exact tier's
@@ -54,10 +44,7 @@ class MissedEdits(SingleMeasurement):
     param_names = ("mode", "edit")
     version = "1"
 
-    def setup(self, cache: dict, mode: str, edit: str) -> None:
-        skip_unmeasured_edit(cache, mode, edit)
-
     def track_missed_edit_outputs(self, cache: dict, mode: str, edit: str) -> int:
-        return len(edit_measurement(cache, mode, edit, "missed_edit"))
+        return read(builds.rebuild_after(cache, mode, edit), "missed_edit_outputs")
 
     track_missed_edit_outputs.unit = "files"

@@ -2,27 +2,27 @@
 
 Timed samples restore the validated built state of one site (untimed), apply one user edit
 (untimed) and time only the rebuild, which is then validated, the edited pages carrying the edit
-included. The speedup and rebuilt-page counts come from ``measure_edits``: the rebuild and a clean
-full build of the same sources, measured in the same process.
+included. The speedup and rebuilt-page counts come from ``measure_edits``
+(``benchmarks.families.builds``): the rebuild and a clean full build of the same sources,
+measured in the same process.
 """
 
-from benchmarks.measure import (
-    ALL_EDITS,
-    built_states,
-    edit_measurement,
-    measure_edits,
-    skip_unmeasured_edit,
-)
+from benchmarks.families import builds
+from benchmarks.families.builds import ALL_EDITS, built_states, measure_edits
 from benchmarks.profiles import PROFILE
+from benchmarks.results import read
 from benchmarks.sites import edit_and_prepare, warm_up_in_process
-from benchmarks.timing import MultiSecondBuild, SingleMeasurement
+from benchmarks.timing import (
+    PAGES_REWRITTEN,
+    SAMPLED,
+    SINGLE_MEASUREMENT,
+    MultiSecondBuild,
+    SingleMeasurement,
+)
 
 
 class _Rebuild(MultiSecondBuild):
-    """Threshold 10%: sampled, and asv's significance test must also find the change (no A/A
-    figure: asv's default factor)."""
-
-    regression_threshold = 0.1
+    regression_threshold = SAMPLED
     setup_cache = staticmethod(built_states)
     param_names = ("edit",)
     version = "1"
@@ -44,36 +44,30 @@ class _Rebuild(MultiSecondBuild):
 
 
 class _RebuildWork(SingleMeasurement):
-    """Threshold 50%: one value per commit, no statistics; an A/A run of the pr profile on 2
-    shared cores moved such values by up to 34%. Pages rewritten: 10%."""
-
-    regression_threshold = 0.5
+    regression_threshold = SINGLE_MEASUREMENT
     setup_cache = staticmethod(measure_edits)
     param_names = ("edit",)
     version = "1"
     mode = "incremental"
 
-    def setup(self, cache: dict, edit: str) -> None:
-        skip_unmeasured_edit(cache, self.mode, edit)
-
     def track_speedup_over_full(self, cache: dict, edit: str) -> float:
         """Clean full build time / rebuild time, same process (higher is better)."""
-        return edit_measurement(cache, self.mode, edit, "speedup")
+        return read(builds.rebuild_after(cache, self.mode, edit), "speedup")
 
     track_speedup_over_full.unit = "x"
     track_speedup_over_full.higher_is_better = True
 
     def track_rebuilt_pages(self, cache: dict, edit: str) -> int:
         """HTML pages the rebuild wrote (a correct no-op writes none)."""
-        return edit_measurement(cache, self.mode, edit, "rebuilt_pages")
+        return read(builds.rebuild_after(cache, self.mode, edit), "rebuilt_pages")
 
     track_rebuilt_pages.unit = "pages"
-    track_rebuilt_pages.regression_threshold = 0.1
+    track_rebuilt_pages.regression_threshold = PAGES_REWRITTEN
 
     def track_rebuild_cpu_seconds(self, cache: dict, edit: str) -> float:
         """CPU time (user + system) of the rebuild: of the ``bengal`` child for the CLI, of this
         process for an in-process build."""
-        return edit_measurement(cache, self.mode, edit, "cpu_s")
+        return read(builds.rebuild_after(cache, self.mode, edit), "cpu_s")
 
     track_rebuild_cpu_seconds.unit = "s"
 

@@ -2,16 +2,13 @@
 
 import driver
 from benchmarks.sites import fresh_copy
-from benchmarks.timing import MultiSecondBuild
+from benchmarks.timing import SAMPLED, MultiSecondBuild
 
 
 class Startup(MultiSecondBuild):
-    """A one-page site built through the CLI: start-up dominates.
+    """A one-page site built through the CLI: start-up dominates."""
 
-    Threshold 10%: sampled, and asv's significance test must also find the change (no A/A
-    figure: asv's default factor)."""
-
-    regression_threshold = 0.1
+    regression_threshold = SAMPLED
     version = "1"
 
     def setup(self) -> None:
@@ -28,12 +25,9 @@ class Startup(MultiSecondBuild):
 
 
 class ImportTime:
-    """Seconds to import Bengal's build API in a fresh interpreter.
+    """Seconds to import Bengal's build API in a fresh interpreter."""
 
-    Threshold 10%: sampled, and asv's significance test must also find the change (no A/A
-    figure: asv's default factor)."""
-
-    regression_threshold = 0.1
+    regression_threshold = SAMPLED
     version = "1"
     repeat = (6, 10, 30.0)
 

@@ -456,7 +456,7 @@ def test_render_refuses_a_forged_list_of_answers(repo: Path, tmp_path: Path, tam
 
 
 def test_a_probe_takes_the_set_of_numbers_its_bisect_needs() -> None:
-    from benchmarks.bench_instructions import probed_builds
+    from benchmarks.families.instructions import probed_builds
 
     assert probed_builds("full,noop,one_page") == (["full", "noop", "one_page"], False)
     assert probed_builds("noop,startup") == (["full", "noop"], True)  # noop needs the full build

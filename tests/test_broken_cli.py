@@ -23,16 +23,17 @@ PLANTED = "RuntimeError: planted: the bengal command is broken"
 
 PROBE = r"""
 import json
-from benchmarks import measure, sites
+from benchmarks import sites
+from benchmarks.families import builds
 from benchmarks.bench_full import FullBuildReference
 from benchmarks.bench_incremental import DefaultCommandWork, IncrementalWork
 
-out = {"reference": measure._reference_build("nested", 8)}
+out = {"reference": builds._reference_build("nested", 8)}
 sites.build_state("nested", 8, via="api")
 sites.warm_up_in_process()
 cache = {"edits": {
-    ("incremental", "one_page"): measure._measure_edit("one_page", mode="incremental", via="api"),
-    ("default", "one_page"): measure._measure_edit("one_page", mode="default", via="cli"),
+    ("incremental", "one_page"): builds._measure_edit("one_page", mode="incremental", via="api"),
+    ("default", "one_page"): builds._measure_edit("one_page", mode="default", via="cli"),
 }, "reference": {"nested-8": out["reference"]}}
 out["incremental_pages"] = IncrementalWork().track_rebuilt_pages(cache, "one_page")
 out["incremental_speedup"] = IncrementalWork().track_speedup_over_full(cache, "one_page")

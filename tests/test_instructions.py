@@ -75,11 +75,11 @@ def test_no_valgrind_is_one_line_saying_how_to_install(bengal_env, tmp_path: Pat
 
 
 def test_without_valgrind_the_work_counters_still_measure(bengal_env, tmp_path: Path) -> None:
-    """bench_instructions' setup_cache on a machine without valgrind: the instruction benchmarks
-    fail with the install hint, the work counters of the same builds are measured."""
+    """The instruction family's setup_cache on a machine without valgrind: the instruction
+    benchmarks fail with the install hint, the work counters of the same builds are measured."""
     python = bengal_env(VERSION)
     script = (
-        "import json, benchmarks.bench_instructions as b; "
+        "import json, benchmarks.families.instructions as b; "
         "print(json.dumps(b.measure_instructions()))"
     )
     proc = subprocess.run(
@@ -101,7 +101,7 @@ def test_without_valgrind_the_work_counters_still_measure(bengal_env, tmp_path: 
     builds = cache["builds"]
     assert set(builds) == {"full", "noop", "one_page"}
     for m in builds.values():
-        assert "instructions" not in m and "apt-get install valgrind" in m["instructions_error"]
+        assert "instructions" not in m and "apt-get install valgrind" in m["voided"]["instructions"]
     full, noop, one = builds["full"], builds["noop"], builds["one_page"]
     assert full["html_pages_written"] > one["html_pages_written"] >= 1
     assert full["bytes_written"] == full["output_bytes"] > one["bytes_written"] > 0

@@ -154,15 +154,18 @@ def test_skipped_with_one_line_without_a_repository(repo: Path, tmp_path: Path) 
 
 def test_benchmarks_skip_with_that_line(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from benchmarks import bench_real
+    from benchmarks.families import real as family
     from benchmarks.profiles import PROFILES
 
-    monkeypatch.setattr(bench_real, "PROFILE", PROFILES["nightly"])
-    cache = bench_real.measure_real()
+    monkeypatch.setattr(family, "PROFILE", PROFILES["nightly"])
+    cache = family.measure_real()
     assert set(cache) == {"skip"} and "--repo PATH" in cache["skip"]
     with pytest.raises(NotImplementedError, match="--repo PATH"):
-        bench_real.RealSiteBuild().setup(cache)
-    monkeypatch.setattr(bench_real, "PROFILE", PROFILES["pr"])
-    assert "leaves the real site out" in bench_real.measure_real()["skip"]
+        bench_real.RealSiteBuild().track_build_seconds(cache)
+    with pytest.raises(NotImplementedError, match="--repo PATH"):
+        bench_real.RealSiteOnePage().track_missed_edit(cache)
+    monkeypatch.setattr(family, "PROFILE", PROFILES["pr"])
+    assert "leaves the real site out" in family.measure_real()["skip"]
 
 
 def test_a_build_that_drops_pages_is_refused(pythons: dict[str, Path], repo: Path) -> None:

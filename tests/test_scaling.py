@@ -1,12 +1,12 @@
 """The arithmetic of the scaling exponents: per-page work over the ladder, the fixed part of a
-one-page build removed (benchmarks/bench_scaling.py)."""
+one-page build removed (benchmarks/families/builds.py, read by benchmarks/bench_scaling.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from benchmarks import bench_scaling
-from benchmarks.measure import log_log_slope
+from benchmarks.families import builds, log_log_slope
 from benchmarks.profiles import PROFILE
 from benchmarks.sites import site_id
 
@@ -26,7 +26,7 @@ def cache_of(cost) -> dict:
     ],
 )
 def test_exponent_of_the_pages_beyond_the_fixed_part(cost, exponent) -> None:
-    got = bench_scaling._per_page_exponent(cache_of(cost), "cpu_s")
+    got = bench_scaling.ScalingExponents().track_time_exponent(cache_of(cost))
     assert got == pytest.approx(exponent, abs=1e-9)
     # the same builds' raw CPU times would hide it behind the fixed part
     sizes = list(PROFILE.ladder)
@@ -35,7 +35,7 @@ def test_exponent_of_the_pages_beyond_the_fixed_part(cost, exponent) -> None:
 
 def test_work_that_does_not_grow_is_said_not_guessed() -> None:
     with pytest.raises(RuntimeError, match="does not grow over the ladder"):
-        bench_scaling._per_page_exponent(cache_of(lambda n: 9.0 - 0.001 * n), "cpu_s")
+        bench_scaling.ScalingExponents().track_time_exponent(cache_of(lambda n: 9.0 - 0.001 * n))
 
 
 def test_a_failed_reference_build_fails_the_exponent_with_its_error() -> None:
@@ -44,15 +44,13 @@ def test_a_failed_reference_build_fails_the_exponent_with_its_error() -> None:
         "error": "BuildFailed: did not finish in 1800 s at 10000 pages"
     }
     with pytest.raises(RuntimeError, match="did not finish in 1800 s"):
-        bench_scaling._per_page_exponent(cache, "cpu_s")
+        bench_scaling.ScalingExponents().track_time_exponent(cache)
 
 
 def test_a_one_page_rebuild_of_a_site_that_failed_to_build_says_why() -> None:
     """A size whose reference build failed has no state to edit: its error, not a missing file."""
-    from benchmarks.measure import _one_page_rebuild
-
     failed = {"error": "BuildFailed: Bengal's Render deadline expired: 3689 done, 2132 dropped"}
-    got = _one_page_rebuild(5000, failed)
+    got = builds._one_page_rebuild(5000, failed)
     assert got == {
         "error": "no built nested-5000 to edit: "
         "BuildFailed: Bengal's Render deadline expired: 3689 done, 2132 dropped"
@@ -61,8 +59,6 @@ def test_a_one_page_rebuild_of_a_site_that_failed_to_build_says_why() -> None:
 
 def test_after_a_size_fails_larger_sizes_of_that_kind_are_not_built(monkeypatch) -> None:
     """A build limit is spent once per kind: the failure names the size that failed first."""
-    from benchmarks import measure
-
     sites = [("flat", 1000), ("nested", 1000), ("nested", 5000), ("nested", 10000)]
     built = []
 
@@ -72,9 +68,9 @@ def test_after_a_size_fails_larger_sizes_of_that_kind_are_not_built(monkeypatch)
             return {"error": "BuildFailed: did not finish in 900 s at 5821 pages"}
         return {"cpu_s": pages / 10}
 
-    monkeypatch.setattr(measure, "reference_sites", lambda: sites)
-    monkeypatch.setattr(measure, "_reference_build", build)
-    got = measure.reference_builds()
+    monkeypatch.setattr(builds, "reference_sites", lambda: sites)
+    monkeypatch.setattr(builds, "_reference_build", build)
+    got = builds.reference_builds()
     assert built == sites[:3]
     assert got["nested-10000"] == {
         "error": "not built: nested-5000 failed first "

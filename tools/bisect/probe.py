@@ -26,7 +26,7 @@ from pathlib import Path
 
 import scope
 from benchmarks import profiles
-from benchmarks.bench_instructions import BUILDS
+from benchmarks.families.instructions import BUILDS
 from benchmarks.sites import site_id
 from driver.processes import stop_tree
 from scope import machine as machine_id

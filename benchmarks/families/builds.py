@@ -1,4 +1,5 @@
-"""The two asv ``setup_cache`` functions of the build benchmarks, and reading their results.
+"""The build family: the asv ``setup_cache`` functions of the generated sites' builds and their
+views.
 
 - ``built_states``: the validated built state of the edited site, restored before every timed
   sample of an incremental rebuild;
@@ -11,19 +12,30 @@ A failure is kept per measurement, so one Bengal bug fails only its benchmarks. 
 measurements are two functions, not one, so that each is one part of the scale tier
 (``catalogue.tiers``) that fits a GitHub job also with free-threaded Python, and the exact tier's
 counters pay for the edits only. Each runs once per commit (and, for ``time_`` classes, once
-per round); their results live in asv's per-run working directory.
+per round); their results (``benchmarks.results`` measurements) live in asv's per-run working
+directory.
 """
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 
 import driver
 import scenario_gen
 import scope
+from benchmarks.families import log_log_slope
 from benchmarks.profiles import PROFILE
+from benchmarks.results import (
+    Measurement,
+    failed,
+    finding,
+    first_problem,
+    is_value,
+    missed_edit,
+    skip,
+    value,
+)
 from benchmarks.sites import (
     apply_edit,
     build_state,
@@ -117,14 +129,14 @@ def reference_builds() -> dict[str, dict]:
     failed (Bengal's own deadline, the build limit), larger sizes of that kind are not built:
     each would spend a build limit to fail again (0.5.1's nested-10000 cost 15 min that way)."""
     reference: dict[str, dict] = {}
-    failed: dict[str, str] = {}  # kind -> which size failed first, and why
+    first_failed: dict[str, str] = {}  # kind -> which size failed first, and why
     for kind, pages in reference_sites():
-        if kind in failed:
-            m = {"error": f"not built: {failed[kind]}"}
+        if kind in first_failed:
+            m = finding(f"not built: {first_failed[kind]}")
         else:
             m = _reference_build(kind, pages)
-            if "error" in m:
-                failed[kind] = f"{site_id(kind, pages)} failed first ({m['error']})"
+            if not is_value(m):
+                first_failed[kind] = f"{site_id(kind, pages)} failed first ({m['error']})"
         reference[site_id(kind, pages)] = _progress(site_id(kind, pages), m)
     return reference
 
@@ -143,7 +155,7 @@ def _reference_build(kind: str, pages: int) -> dict:
                 fresh_copy(kind, pages), mode="full", via="cli", timeout=PROFILE.build_timeout
             )
     except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return failed(exc)
     return {
         "wall_s": full.wall_s,
         "cpu_s": full.cpu_s,
@@ -156,8 +168,8 @@ def _reference_build(kind: str, pages: int) -> dict:
 def _one_page_rebuild(pages: int, reference: dict) -> dict:
     """The explicit incremental rebuild after one page edit, from the reference build's state,
     in a warmed process: does it grow with the site (it should not)?"""
-    if "error" in reference:
-        return {"error": f"no built nested-{pages} to edit: {reference['error']}"}
+    if not is_value(reference):
+        return finding(f"no built nested-{pages} to edit: {reference['error']}")
     try:
         warm_up_in_process("nested", pages)
         root = restore("nested", pages)
@@ -165,7 +177,7 @@ def _one_page_rebuild(pages: int, reference: dict) -> dict:
         rebuild = driver.build(root, mode="incremental", via="api", change=change)
         return {"wall_s": rebuild.wall_s, "rebuilt_pages": rebuild.html_written}
     except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return failed(exc)
 
 
 def _one_worker_build() -> dict:
@@ -180,7 +192,7 @@ def _one_worker_build() -> dict:
         )
         return {"wall_s": one.wall_s}
     except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return failed(exc)
 
 
 def _progress(what: str, m: dict) -> dict:
@@ -199,10 +211,10 @@ def _progress(what: str, m: dict) -> dict:
 def _fail_missing(edits: dict, mode: str, names: tuple[str, ...], exc: Exception) -> None:
     """Keep ``exc`` as the error of every edit of ``mode`` that has no measurement yet."""
     for edit in names:
-        edits.setdefault((mode, edit), {"error": f"{type(exc).__name__}: {exc}"})
+        edits.setdefault((mode, edit), failed(exc))
 
 
-def _measure_edit(edit: str, *, mode: str, via: str) -> dict:
+def _measure_edit(edit: str, *, mode: str, via: str) -> Measurement:
     """Rebuild after one edit, then compare with a clean full build in the same process."""
     try:
         build, change = edit_and_prepare(edit, mode=mode, via=via)
@@ -210,56 +222,102 @@ def _measure_edit(edit: str, *, mode: str, via: str) -> dict:
         rebuild = build.verify(change, judge_edit=False)  # the edit is judged below
         m: dict = {"rebuilt_pages": rebuild.html_written, "full_rebuild": rebuild.full_rebuild}
         if edit == "config":  # Bengal 0.1.0 kept rebuilding everything after a config change
+            m["missed_full_rebuild"] = int(not rebuild.full_rebuild)
             noop = driver.build(build.root, mode=mode, via=via)
             m["noop_after_rebuilt_pages"] = noop.html_written
         comparison = driver.compare_with_clean_build(build.root, via=via, change=change)
         m["differing"], m["missed_edit"] = comparison.differing, comparison.missed_edit
+        m["differing_outputs"] = len(comparison.differing)
+        m["differing_html_pages"] = sum(1 for rel in comparison.differing if rel.endswith(".html"))
+        m["missed_edit_outputs"] = len(comparison.missed_edit)
         m["speedup"] = comparison.clean.wall_s / rebuild.wall_s
         # The clean build is a warm in-process full build: the phases of a full build.
         m["clean_phases_ms"] = comparison.clean.stats.get("phases_ms", {})
         m["cpu_s"] = rebuild.cpu_s
+        if comparison.missed_edit:
+            why = f"the rebuild missed the edit, so its work is no speedup: {m['missed_edit'][0]}"
+            return missed_edit(m, why)
         return m
     except Exception as exc:  # kept, and raised by the benchmarks that read this measurement
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return failed(exc)
 
 
-def measurement(entry: dict, key: str) -> float:
-    """``entry[key]`` of a measurement of ``measure_once``; raises its error if it failed."""
-    if "error" in entry:
-        raise RuntimeError(entry["error"])
-    return entry[key]
+# The views: one measurement per benchmark, read with ``benchmarks.results.read``.
 
 
-def skip_unmeasured_edit(cache: dict, mode: str, edit: str) -> None:
-    """For a benchmark's ``setup``: an edit the profile does not measure in ``mode`` is skipped
-    (asv records n/a for NotImplementedError raised in setup, a failure anywhere else)."""
-    if (mode, edit) not in cache["edits"]:
-        raise NotImplementedError(f"{mode} {edit} is not measured in the {PROFILE.name} profile")
+def cli_build(cache: dict, site: str) -> Measurement:
+    """The reference CLI build of ``site`` (``measure_once``)."""
+    return cache["reference"][site]
 
 
-def edit_measurement(cache: dict, mode: str, edit: str, key: str) -> float:
-    """One number of ``measure_edits``; raises what went wrong when it could not be measured.
+def ladder_build(cache: dict, pages: int) -> Measurement:
+    """The reference CLI build of the nested site of ``pages`` pages."""
+    return cache["reference"][site_id("nested", pages)]
 
-    A rebuild that missed the edit did less than its job: its speedup and rewritten pages are no
-    numbers (the missed-edit counter and the correctness diff still are).
-    """
-    m = cache["edits"][mode, edit]
-    if "error" in m:
-        raise RuntimeError(m["error"])
-    if key in ("speedup", "rebuilt_pages", "cpu_s") and m["missed_edit"]:
-        raise RuntimeError(
-            f"the rebuild missed the edit, so its work is no speedup: {m['missed_edit'][0]}"
+
+def reference_phase_ms(cache: dict, site: str, phase: str) -> Measurement:
+    """A phase as the CLI printed it for ``site``'s reference build (skipped where it printed
+    none)."""
+    m = cli_build(cache, site)
+    if not is_value(m):
+        return m
+    if phase not in m["phases_ms"]:
+        return skip(f"this Bengal commit's CLI does not print the {phase} phase")
+    return value(m["phases_ms"][phase])
+
+
+def per_page_exponent(cache: dict, key: str) -> Measurement:
+    """Slope of log(value(n) - value(1)) over log(n - 1) across the ladder."""
+    sizes = sorted(PROFILE.ladder)
+    steps = [ladder_build(cache, n) for n in (1, *sizes)]
+    if problem := first_problem(*steps):
+        return problem
+    base = steps[0][key]
+    extra = [m[key] - base for m in steps[1:]]
+    if min(extra) <= 0:
+        return finding(
+            f"{key} does not grow over the ladder {sizes} beyond the one-page build "
+            f"({base:.3g}): differences {[round(e, 3) for e in extra]}"
         )
-    return m[key]
+    return value(log_log_slope([n - 1 for n in sizes], extra))
 
 
-def log_log_slope(xs: list[float], ys: list[float]) -> float:
-    """Least-squares slope of log(y) over log(x): ~1.0 is linear, >= 1.2 superlinear."""
-    if len(xs) < 2 or min(xs) <= 0 or min(ys) <= 0:
-        raise ValueError(f"a log-log slope needs two or more positive points, got {xs} → {ys}")
-    lx = [math.log(x) for x in xs]
-    ly = [math.log(y) for y in ys]
-    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
-    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum(
-        (a - mx) ** 2 for a in lx
-    )
+def rebuild_growth(cache: dict, pages: int) -> Measurement:
+    """The one-page rebuild at ``pages`` pages."""
+    return cache["rebuild_growth"][pages]
+
+
+def rebuild_growth_exponent(cache: dict) -> Measurement:
+    """Slope of log(one-page rebuild time) over log(pages)."""
+    sizes = sorted(PROFILE.rebuild_sizes)
+    rebuilds = [rebuild_growth(cache, n) for n in sizes]
+    if problem := first_problem(*rebuilds):
+        return problem
+    return value(log_log_slope(sizes, [m["wall_s"] for m in rebuilds]))
+
+
+def default_workers_speedup(cache: dict) -> Measurement:
+    """One-worker build time / the edit site's reference build time."""
+    one, default = cache["one_worker"], cli_build(cache, site_id(*PROFILE.edit_site))
+    if problem := first_problem(one, default):
+        return problem
+    return value(one["wall_s"] / default["wall_s"])
+
+
+def rebuild_after(cache: dict, mode: str, edit: str) -> Measurement:
+    """The rebuild after ``edit`` in ``mode`` (``measure_edits``); skipped where the profile
+    does not measure it."""
+    if (mode, edit) not in cache["edits"]:
+        return skip(f"{mode} {edit} is not measured in the {PROFILE.name} profile")
+    return cache["edits"][mode, edit]
+
+
+def clean_phase_ms(cache: dict, phase: str) -> Measurement:
+    """A phase of the warm in-process clean full build the one-page edit is compared with
+    (skipped where the commit does not report it)."""
+    m = rebuild_after(cache, "incremental", "one_page")
+    if not is_value(m):
+        return m
+    if phase not in m["clean_phases_ms"]:
+        return skip(f"this Bengal commit does not report the {phase} phase")
+    return value(m["clean_phases_ms"][phase])
