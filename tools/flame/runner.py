@@ -1,9 +1,9 @@
-"""The part of ``tools.profile`` that runs in a Bengal virtualenv (stdlib, driver, scenario_gen).
+"""The part of ``tools.flame`` that runs in a Bengal virtualenv (stdlib, driver, scenario_gen).
 
 Two stages, so that the profiled process does nothing but one build:
 
-    python -m tools.profile.runner prepare --work DIR --kind nested --pages 50 --variant one_page
-    python -m tools.profile.runner build --work DIR --variant one_page [--cprofile OUT] --result J
+    python -m tools.flame.runner prepare --work DIR --kind nested --pages 50 --variant one_page
+    python -m tools.flame.runner build --work DIR --variant one_page [--cprofile OUT] --result J
 
 ``prepare`` (untimed) makes ``DIR/state``: a pristine site for ``full``, a validated full build for
 the incremental variants. ``build`` restores that state at the same path every time (Bengal's
@@ -57,7 +57,7 @@ def prepare(
     if variant != "full":
         result = driver.build(site, mode="full", via="api", workers=workers)
         print(
-            f"[profile_runner] prepared: full build of {result.html_total} pages in "
+            f"[tools.flame.runner] prepared: full build of {result.html_total} pages in "
             f"{result.wall_s:.2f} s",
             file=sys.stderr,
             flush=True,
@@ -112,7 +112,7 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.profile.runner")
+    parser = argparse.ArgumentParser(prog="python -m tools.flame.runner")
     sub = parser.add_subparsers(dest="stage", required=True)
     p = sub.add_parser("prepare")
     p.add_argument("--work", type=Path, required=True)
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.pause_after_warm_up,
             )
     except (driver.BuildFailed, scenario_gen.ScenarioError) as exc:
-        print(f"profile_runner: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"tools.flame.runner: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
     return 0
 

@@ -1,4 +1,4 @@
-"""tools.profile on a real Bengal release (0.5.1) and a tiny site."""
+"""tools.flame on a real Bengal release (0.5.1) and a tiny site."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tools.profile.cli import bengal_bottlenecks, is_bengal
+from tools.flame.analysis import bengal_bottlenecks, is_bengal
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def profile(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tools.profile", *args], cwd=ROOT, text=True, capture_output=True
+        [sys.executable, "-m", "tools.flame", *args], cwd=ROOT, text=True, capture_output=True
     )
 
 
@@ -42,7 +42,7 @@ def profiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert printed == [
         out / f for f in ("build.prof", "top.md", "flame.svg", "profile.speedscope.json")
     ]
-    assert "[tools.profile]" in proc.stderr  # progress while installing and building
+    assert "[tools.flame]" in proc.stderr  # progress while installing and building
     return out
 
 
@@ -91,7 +91,8 @@ def test_unknown_commit_fails_cleanly(tmp_path: Path) -> None:
 def test_call_count_diff_of_two_real_profiles(profiled: Path, bengal_env, tmp_path: Path) -> None:
     """The ncalls table of --compare: a one-worker cProfile of 0.1.2 against the 0.5.1 profile
     above; the top 20 Bengal functions by absolute change, with cProfile's own numbers."""
-    from tools.profile.cli import CALLS_TOP_N, Job, calls_diff, diff_markdown, short_path
+    from tools.flame.analysis import CALLS_TOP_N, calls_diff, diff_markdown, short_path
+    from tools.flame.builds import Job
 
     job = Job(bengal_env("0.1.2"), tmp_path / "work", "full", 1, 1)
     for stage, *args in (
