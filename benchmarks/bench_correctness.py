@@ -1,13 +1,15 @@
 """Incremental correctness: after each kind of edit, does the rebuilt output carry the edit, and
 does it equal a clean full build of the same sources (volatile strings such as build timestamps
-normalised)? Every number here should be 0. The files themselves are in ``measure_edits``'s
-result."""
+normalised)? And does a second in-process full build write every page the first wrote? Every
+number here should be 0. The files themselves are in ``measure_edits``'s result."""
 
 from benchmarks.measure import (
     ALL_EDITS,
     MODES,
+    WORKER_SETTINGS,
     edit_measurement,
     measure_edits,
+    measurement,
     skip_unmeasured_edit,
 )
 from benchmarks.timing import SingleMeasurement
@@ -59,3 +61,23 @@ class MissedEdits(SingleMeasurement):
         return len(edit_measurement(cache, mode, edit, "missed_edit"))
 
     track_missed_edit_outputs.unit = "files"
+
+
+class SecondFullBuild(SingleMeasurement):
+    """Two in-process full builds of a fresh nested-8 site at one path, one after the other in one
+    thread, with ``max_workers`` 1 or Bengal's default: the HTML pages the first wrote that the
+    second left unwritten. From 0.5.1 on the one-worker second build writes only the special
+    pages and raises nothing (docs/findings.md). 0 = fine.
+
+    Threshold 0: an exact count; an A/A pair gives the same count, so any change is a finding."""
+
+    regression_threshold = 0.0
+    setup_cache = staticmethod(measure_edits)
+    params = list(WORKER_SETTINGS)
+    param_names = ("workers",)
+    version = "1"
+
+    def track_pages_left_unwritten(self, cache: dict, workers: str) -> int:
+        return measurement(cache["second_build"][workers], "unwritten")
+
+    track_pages_left_unwritten.unit = "pages"

@@ -99,6 +99,7 @@ EDITS = (
     "bench_config.ConfigChange",
     "bench_correctness.IncrementalCorrectness",
     "bench_correctness.MissedEdits",
+    "bench_correctness.SecondFullBuild",
     "bench_incremental.IncrementalWork",
     "bench_incremental.DefaultCommandWork",
     "bench_phases.Phases",
