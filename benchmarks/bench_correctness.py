@@ -1,10 +1,11 @@
 """Incremental correctness: after each kind of edit, does the rebuilt output carry the edit, and
 does it equal a clean full build of the same sources (volatile strings such as build timestamps
-normalised)? Every number here should be 0 (``EXACT``). The files themselves are in
+normalised)? And does a second in-process full build write every page the first wrote? Every
+number here should be 0 (``EXACT``). The files themselves are in
 ``measure_edits``'s result (``benchmarks.families.builds``)."""
 
 from benchmarks.families import builds
-from benchmarks.families.builds import ALL_EDITS, MODES, measure_edits
+from benchmarks.families.builds import ALL_EDITS, MODES, WORKER_SETTINGS, measure_edits
 from benchmarks.results import read
 from benchmarks.timing import EXACT, SingleMeasurement
 
@@ -48,3 +49,22 @@ class MissedEdits(SingleMeasurement):
         return read(builds.rebuild_after(cache, mode, edit), "missed_edit_outputs")
 
     track_missed_edit_outputs.unit = "files"
+
+
+class SecondFullBuild(SingleMeasurement):
+    """Two in-process full builds of a fresh nested-8 site at one path, one after the other in one
+    thread, with ``max_workers`` 1 or Bengal's default: the HTML pages the first wrote that the
+    second left unwritten. From 0.3.0 on the one-worker second build writes only the special
+    pages and raises nothing (docs/findings.md). 0 = fine."""
+
+    regression_threshold = EXACT
+    setup_cache = staticmethod(measure_edits)
+    exact = True  # a count the runner's load cannot move: the exact tier's
+    params = list(WORKER_SETTINGS)
+    param_names = ("workers",)
+    version = "1"
+
+    def track_pages_left_unwritten(self, cache: dict, workers: str) -> int:
+        return read(builds.second_build(cache, workers), "unwritten")
+
+    track_pages_left_unwritten.unit = "pages"

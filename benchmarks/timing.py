@@ -2,7 +2,7 @@
 regression thresholds the classes declare, each beside the evidence behind it.
 
 A threshold is the relative change of one benchmark that counts as a regression
-(``regression_threshold``; ``tools.thresholds`` writes them into asv.conf.json). The A/A runs
+(``regression_threshold``; ``catalogue.thresholds`` writes them into asv.conf.json). The A/A runs
 quoted here compared one Bengal commit with itself.
 """
 

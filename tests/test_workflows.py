@@ -184,7 +184,7 @@ def test_workflows_only_call_scripts_that_exist() -> None:
     for script in re.findall(r"(tools/ci/[\w.]+\.sh)", text):
         assert (ROOT / script).exists(), script
     assert {"tools.asv_local", "tools.ci.plan", "tools.ci.store_results", "tools.report",
-            "tools.profile", "tools.ci.new_regressions", "tools.ci.compare_meta",
+            "tools.flame", "tools.ci.new_regressions", "tools.ci.compare_meta",
             "tools.ci.verdict", "tools.ci.comment_gate"} <= modules  # fmt: skip
 
 
@@ -240,13 +240,13 @@ def test_compare_pythons_are_configuration() -> None:
 
 # --- the trust boundary, per job ----------------------------------------------------------------
 # A job runs code this repository does not control when it builds, installs or benchmarks Bengal:
-# asv run/continuous/dev/find/profile (directly or through tools.asv_local), tools.profile, the
+# asv run/continuous/dev/find/profile (directly or through tools.asv_local), tools.flame, the
 # driver, `make bench` and `make test` / pytest (the tests build Bengal releases). Every job of a
 # workflow triggered by pull_request runs that pull request's code as well.
 BENGAL_CODE = (
     re.compile(r"\btools\.asv_local\b.*\s(run|continuous|dev|find|profile)(\s|$)"),
     re.compile(r"\basv\s+(run|continuous|dev|find|profile)\b"),
-    re.compile(r"\btools\.profile\b"),
+    re.compile(r"\btools\.flame\b"),
     re.compile(r"\btools\.bisect(\s|$)"),  # probes with asv run; tools.bisect.render runs none
     re.compile(r"\bpython -m driver\b|\bdriver\.install\b"),
     re.compile(r"\bmake\s+(bench|test)\b"),
@@ -375,7 +375,7 @@ def synthetic(job: dict, on: str = "workflow_dispatch") -> dict:
         ({"steps": [{"run": "make bench"}, {"uses": f"actions/cache@{SHA}"}]},
          "workflow_dispatch", "saves a cache"),
         ({"steps": [{"uses": f"actions/setup-python@{SHA}", "with": {"cache": "pip"}},
-                    {"run": "python -m tools.profile --bengal A"}]},
+                    {"run": "python -m tools.flame --bengal A"}]},
          "workflow_dispatch", "saves a cache"),
         ({"steps": [{"uses": f"actions/checkout@{SHA}"}, {"run": "ruff check ."}]},
          "pull_request", "keeps credentials"),

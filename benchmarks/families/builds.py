@@ -6,7 +6,8 @@ views.
 - ``measure_once``: the single measurements of the builds that ``track_`` benchmarks read (one
   reference CLI build per site, the one-page rebuild at each size, the one-worker build);
 - ``measure_edits``: for each kind of edit and build mode, the rebuild, whether it carried the
-  edit, the clean full build it is compared with, the files that differ.
+  edit, the clean full build it is compared with, the files that differ; and, per worker
+  setting, the pages a second in-process full build leaves unwritten (``second_full_builds``).
 
 A failure is kept per measurement, so one Bengal bug fails only its benchmarks. The single
 measurements are two functions, not one, so that each is one part of the scale tier
@@ -19,7 +20,9 @@ directory.
 from __future__ import annotations
 
 import sys
+import threading
 import time
+from collections.abc import Callable
 
 import driver
 import scenario_gen
@@ -51,6 +54,10 @@ ALL_EDITS = (*scenario_gen.EDITS, *scenario_gen.STRUCTURE_EDITS)
 # and the plain `bengal build` a user types (CLI, ``PROFILE.default_edits``), which decides on
 # its own whether to reuse the cache.
 MODES = {"incremental": "api", "default": "cli"}
+# The second in-process full build: one small site in every profile (a count of pages, not a
+# time: the same site keeps it comparable across profiles), per max_workers setting.
+SECOND_BUILD_SITE = ("nested", 8)
+WORKER_SETTINGS = {"1": 1, "default": None}
 
 
 def built_states() -> str:
@@ -110,7 +117,7 @@ def measure_edits() -> dict:
             edits["default", edit] = _progress(f"plain build after {edit}", m)
     except Exception as exc:  # e.g. a CLI that crashes: the in-process numbers still count
         _fail_missing(edits, "default", PROFILE.default_edits, exc)
-    return {"edits": edits}
+    return {"edits": edits, "second_build": second_full_builds()}
 
 
 measure_edits.timeout = PROFILE.prepare_timeout
@@ -193,6 +200,66 @@ def _one_worker_build() -> dict:
         return {"wall_s": one.wall_s}
     except Exception as exc:
         return failed(exc)
+
+
+def second_full_builds() -> dict[str, dict]:
+    """``_second_full_build`` per worker setting (``WORKER_SETTINGS``)."""
+    return {
+        name: _progress(f"second full build, {name} worker(s)", _second_full_build(workers))
+        for name, workers in WORKER_SETTINGS.items()
+    }
+
+
+def _second_full_build(workers: int | None) -> dict:
+    """Two in-process full builds of a freshly made ``SECOND_BUILD_SITE`` at one path, one after
+    the other: the HTML pages the first wrote that the second left unwritten (0 = fine).
+
+    From Bengal 0.3.0 on, a one-worker build keeps its rendering pipeline in a thread-local of
+    the thread that rendered, and the next one-worker build in that thread writes only the
+    special pages, with no error (docs/findings.md). Both builds run in a thread of their own,
+    so what the first one left is what the second meets, whatever ran before in this process.
+    """
+    out: dict = {}
+
+    def builds() -> None:
+        html: list[set[str]] = []
+        for _ in range(2):
+            root = fresh_copy(*SECOND_BUILD_SITE, name="second")
+            build = driver.Build(root, mode="full", via="api", workers=workers)
+            build.run()
+            if not html or build.error is not None:  # a valid first build; a crash counts nothing
+                build.verify()
+            html.append(_html(build))
+        out["html_total"] = len(html[0])
+        out["unwritten"] = len(html[0] - html[1])
+
+    try:
+        _in_own_thread(builds)
+    except Exception as exc:
+        return failed(exc)
+    return out
+
+
+def _html(build: driver.Build) -> set[str]:
+    """The HTML files in the build's output folder (a fresh copy: all of them this build's)."""
+    return {p.relative_to(build.out).as_posix() for p in build.out.rglob("*.html")}
+
+
+def _in_own_thread(fn: Callable[[], None]) -> None:
+    """Run ``fn`` in a new thread, wait for it, and raise what it raised."""
+    raised: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            fn()
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if raised:
+        raise raised[0]
 
 
 def _progress(what: str, m: dict) -> dict:
@@ -310,6 +377,11 @@ def rebuild_after(cache: dict, mode: str, edit: str) -> Measurement:
     if (mode, edit) not in cache["edits"]:
         return skip(f"{mode} {edit} is not measured in the {PROFILE.name} profile")
     return cache["edits"][mode, edit]
+
+
+def second_build(cache: dict, workers: str) -> Measurement:
+    """The second in-process full build with ``workers`` (``second_full_builds``)."""
+    return cache["second_build"][workers]
 
 
 def clean_phase_ms(cache: dict, phase: str) -> Measurement:

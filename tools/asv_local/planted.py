@@ -6,7 +6,7 @@ work (a comment, an unused helper), and a few add a fixed amount of pure-Python 
 position drawn at random (the seed is printed, so a failure can be replayed). Every commit has
 the release's author and date, so every probe installs the same dependencies.
 
-Plants (0.1.2's code):
+Plants (0.1.2's code by default; ``build(..., release="0.5.1")`` puts them in 0.5.1's):
 - ``full``: work once per build, at the top of ``BuildOrchestrator.build`` (not at start-up);
 - ``startup``: work at import of ``bengal`` (``bengal --version`` does it, and every build);
 - ``broken``: a syntax error in ``bengal/__init__.py`` (the next commit repairs it).
@@ -25,7 +25,8 @@ from tools.asv_local import history
 
 # CPython 3.14 runs about 540 instructions per iteration of this loop.
 WORK = "sum(i % 7 for i in range({n}))  # planted work"
-BUILD_FILE = "bengal/orchestration/build.py"
+# Where BuildOrchestrator.build is: a module up to 0.1.x, a package later (0.5.1).
+BUILD_FILES = ("bengal/orchestration/build.py", "bengal/orchestration/build/__init__.py")
 INIT_FILE = "bengal/__init__.py"
 DOC_FILES = ("README.md", "docs/notes.md", "tests/test_notes.py", "CHANGELOG.md")
 
@@ -56,26 +57,26 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def _identity(repo: Path) -> dict[str, str]:
-    """The release commit's author and date, for every commit on top."""
+    """The release commit's (the root's) author and date, for every commit on top."""
     stamp = subprocess.run(
-        ["git", "-C", str(repo), "log", "-1", "--format=%ct +0000", "refs/tags/" + _TAG],
+        ["git", "-C", str(repo), "log", "-1", "--max-parents=0", "--format=%ct +0000", "HEAD"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     who = {"NAME": history.AUTHOR_NAME, "EMAIL": history.AUTHOR_EMAIL, "DATE": stamp}
     return {f"GIT_{role}_{k}": v for role in ("AUTHOR", "COMMITTER") for k, v in who.items()}
 
 
-_TAG = "v0.1.2"
-
-
-def build(dest: Path, segments: list[list[tuple[str, int]]], seed: int) -> History:
-    """The 0.1.2 release, then each segment's commits in an order drawn from ``seed``.
+def build(
+    dest: Path, segments: list[list[tuple[str, int]]], seed: int, release: str = "0.1.2"
+) -> History:
+    """The ``release`` (a PyPI version), then each segment's commits in an order drawn from
+    ``seed``.
 
     A segment is a list of ``(kind, iterations)``: ``docs``, ``code``, ``full`` / ``startup``
     (planted work of that many iterations) or ``broken`` (always followed by the commit after
     it in the list, which repairs it). Segments keep their order; within one the commits are
     shuffled, except that ``broken`` stays right before its successor."""
-    releases = history.select_versions(history.fetch_releases(), ["0.1.2"], None)
+    releases = history.select_versions(history.fetch_releases(), [release], None)
     (base,) = history.build_history(dest, releases)
     out = History(dest, seed, [base], ["release"], [0])
     rng = random.Random(seed)
@@ -114,10 +115,10 @@ def _change(repo: Path, kind: str, n: int, rng: random.Random, serial: int) -> N
         with module.open("a") as f:
             f.write(f"\n\ndef _unused_{serial}() -> int:  # refactor: no work\n    return {n}\n")
     elif kind == "full":
-        build_py = repo / BUILD_FILE
+        build_py = next(repo / f for f in BUILD_FILES if (repo / f).exists())
         text = build_py.read_text()
         body = re.compile(r'(\n    def build\(.*?""".*?"""\n)( +)', re.S)
-        assert body.search(text), f"no documented build() in {BUILD_FILE}"
+        assert body.search(text), f"no documented build() in {build_py}"
         work = WORK.format(n=n)
         build_py.write_text(body.sub(lambda m: f"{m[1]}{m[2]}{work}\n{m[2]}", text, count=1))
     elif kind == "startup":

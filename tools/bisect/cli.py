@@ -16,7 +16,7 @@ and the dev loop are not bisected here: their noise needs repeated, interleaved 
 
 The answer names each step beyond the benchmark's threshold (``regressions_thresholds`` in
 ``asv.conf.json``), its share of the range's change, the changed files and the call-count diff of
-one build at the culprit's parent and at the culprit (``tools.profile --compare``), and the quiet
+one build at the culprit's parent and at the culprit (``tools.flame --compare``), and the quiet
 sub-ranges long enough to hide a step and its reversal (``--thorough N`` probes inside them). Exit
 status: 0 with an answer, 2 for bad input or an end of the range that cannot be measured.
 """
@@ -38,7 +38,7 @@ from tools.bisect import probe as probing
 from tools.bisect.answer import Answer, Report
 from tools.bisect.commits import RangeError, first_parent_range, probeable_flags
 from tools.bisect.search import Skipped, bisect
-from tools.profile.cli import default_repo
+from tools.flame.builds import default_repo
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLS_HEADING = "## Call counts"
@@ -186,16 +186,16 @@ def run(args: argparse.Namespace, targets: list[probing.Target]) -> Report:
 def call_count_diff(
     repo: Path, culprit: str, variant: str, site: tuple[str, int], out: Path
 ) -> str:
-    """The call-count table of ``tools.profile --compare`` (one cProfiled one-worker build at the
+    """The call-count table of ``tools.flame --compare`` (one cProfiled one-worker build at the
     culprit's first parent and at the culprit), or a line saying why there is none."""
     dest = out / f"profile-{culprit[:8]}"
     argv = [
-        sys.executable, "-m", "tools.profile", "--repo", str(repo),
+        sys.executable, "-m", "tools.flame", "--repo", str(repo),
         "--bengal", f"{culprit}^", "--compare", culprit, "--kind", site[0],
         "--pages", str(site[1]), "--variant", variant, "--workers", "1",
         "--cprofile-only", "--out", str(dest),
     ]  # fmt: skip
-    probing.log(f"call-count diff {culprit[:8]}^ → {culprit[:8]} (tools.profile --compare)")
+    probing.log(f"call-count diff {culprit[:8]}^ → {culprit[:8]} (tools.flame --compare)")
     proc = subprocess.run(argv, cwd=ROOT, env=dict(os.environ), capture_output=True, text=True)
     diff = dest / "diff.md"
     if proc.returncode != 0 or not diff.exists():

@@ -47,7 +47,7 @@ class Target:
     name: str  # what the user types: full, one_page, noop, startup, files_written:full, ...
     key: str  # asv benchmark name
     build: str | None  # the BUILDS parameter; None for start-up
-    variant: str  # what tools.profile builds for the call-count diff
+    variant: str  # what tools.flame builds for the call-count diff
 
     def asv_name(self, site: str) -> str:
         """asv's display name, as in the results and in ``regressions_thresholds``."""

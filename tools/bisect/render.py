@@ -4,7 +4,7 @@ Why: the job that bisects runs Bengal's code, which could rewrite anything it up
 that posts the answer holds a write token, so it rebuilds the Markdown here: commits must be in
 the range this job lists itself (its own clone of Bengal: subjects, dates and files come from
 there), values must be numbers, reasons are reduced to one plain line, and call-count rows must
-have the shape ``tools.profile`` writes. One answer per benchmark, all of one range (with
+have the shape ``tools.flame`` writes. One answer per benchmark, all of one range (with
 ``--benchmark``: exactly the benchmarks asked for). Anything else is refused with one line
 (exit 2).
 
@@ -139,7 +139,7 @@ def _plain(text: Any) -> str:
 
 
 def _calls(text: str) -> str:
-    """Only the lines of a call-count table that have the shape tools.profile writes."""
+    """Only the lines of a call-count table that have the shape tools.flame writes."""
     kept = [
         ln
         for ln in text.splitlines()

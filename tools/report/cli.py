@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "format",
         choices=("markdown", "html", "variants"),
-        help="variants: the tools.profile --variant of each regressed kind of build, one a line",
+        help="variants: the tools.flame --variant of each regressed kind of build, one a line",
     )
     parser.add_argument("--results", type=Path, default=ROOT / ".asv" / "results")
     parser.add_argument("--machine", help="asv machine name (default: the only one)")
@@ -221,7 +221,7 @@ def profile_variants(rows: list[rd.Row]) -> list[str]:
 
 
 def _default_repo() -> Path | None:
-    from tools.profile.cli import default_repo
+    from tools.flame.builds import default_repo
 
     repo = default_repo()
     if repo and ((repo / "HEAD").exists() or (repo / ".git").exists()):

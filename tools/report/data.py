@@ -397,7 +397,7 @@ def recommendations(head: Commit) -> tuple[list[Recommendation], list[str]]:
             lambda m: m.params != ("'config'",) and m.value < 5,
             lambda m: (
                 f"Incremental rebuild after `{_plain(m)}` is only {m.value:.1f}x faster than a "
-                "full build (target: 5x); profile it with `tools.profile --variant "
+                "full build (target: 5x); profile it with `tools.flame --variant "
                 f"{_plain(m)}`"
             ),
             "incremental speedup under 5x",

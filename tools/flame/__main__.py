@@ -1,0 +1,3 @@
+from tools.flame.cli import main
+
+raise SystemExit(main())

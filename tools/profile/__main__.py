@@ -1,3 +1,0 @@
-from tools.profile.cli import main
-
-raise SystemExit(main())
