@@ -185,3 +185,17 @@ def test_the_outcome_passes_asvs_failures_on() -> None:
     assert interleave.Outcome("a", "b", asv_rcs=[0, 0, 0, 0]).rc == 0
     assert interleave.Outcome("a", "b", asv_rcs=[0, 2, 0, 2]).rc == 2  # a benchmark failed
     assert interleave.Outcome("a", "b", asv_rcs=[0, 2, 1]).rc == 1  # asv itself failed
+
+
+def test_rounds_stop_when_the_results_cannot_be_compared(tmp_path: Path) -> None:
+    """asv ran (exit 0) but left no results to compare: the rounds stop, tools.report says why."""
+    calls: list[str] = []
+    lines: list[str] = []
+    outcome = interleave.run(
+        lambda sha: calls.append(sha) or 0, tmp_path / "results", "m", "a" * 40, "b" * 40,
+        interleave.Budget(1, 4, 10), log=lines.append,
+    )  # fmt: skip
+    assert (outcome.stopped, outcome.rounds, outcome.rc) == ("no_comparison", 1, 0)
+    assert calls == ["a" * 40, "b" * 40] and "cannot compare" in lines[-1]
+    record = json.loads((tmp_path / "results" / "interleave.json").read_text())
+    assert record["stopped"] == "no_comparison" and record["asv_rcs"] == [0, 0]

@@ -58,7 +58,7 @@ class Outcome:
     head: str
     rounds: int = 0
     minutes: float = 0.0
-    stopped: str = ""  # decided | max_rounds | budget | asv_failed
+    stopped: str = ""  # decided | max_rounds | budget | asv_failed | no_comparison
     asv_rcs: list[int] = field(default_factory=list)  # per asv run, in order (ABAB…)
     undecided: list[list[str]] = field(default_factory=list)  # per round (after min_rounds)
 
@@ -186,7 +186,12 @@ def run(
         if out.rounds < budget.min_rounds:
             log(f"interleave: round {out.rounds} done ({took:.0f} s)")
             continue
-        open_ = undecided(results_dir, machine, base, head, conf, factor, pythons)
+        try:
+            open_ = undecided(results_dir, machine, base, head, conf, factor, pythons)
+        except rd.ReportError as exc:  # e.g. no results for a commit: tools.report will say so
+            out.stopped = "no_comparison"
+            log(f"interleave: round {out.rounds}: cannot compare: {exc}")
+            break
         out.undecided.append(open_)
         shown = ", ".join(open_[:5]) + (f" and {len(open_) - 5} more" if len(open_) > 5 else "")
         log(f"interleave: round {out.rounds} ({took:.0f} s): {len(open_)} undecided"
