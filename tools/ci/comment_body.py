@@ -41,8 +41,9 @@ MAX_COMBOS = 1000  # parameter combinations of one benchmark
 MAX_BODY = 60000  # GitHub refuses comments over 65536 characters
 
 EXPLANATION = (
-    "Values are asv's medians on one runner; the verdict (asv's significance test, each "
-    "benchmark's threshold and direction) and the full report are in the workflow run."
+    "Values are asv's medians on one runner; the verdict (noisy benchmarks: a significance "
+    "test on their samples against each one's floor; counts: each threshold; each direction) "
+    "and the full report are in the workflow run."
 )
 TABLE_HEAD = "| family | benchmark | base | head | head / base |"
 TABLE_RULE = "|---|---|---:|---:|---:|"
