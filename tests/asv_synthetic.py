@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import statistics
 from pathlib import Path
 
 from asv import util
@@ -25,12 +26,13 @@ Suite = dict[str, tuple[list[list[str]], list[str], str]]
 def write(
     results: Path,
     suite: Suite,
-    commits: dict[str, dict[str, list[float | None]]],
+    commits: dict[str, dict[str, list]],
     machine: str = MACHINE,
     profile: str | None = None,
 ) -> None:
     """One results file per commit (``{sha: {benchmark: [value per combination]}}``, None =
-    failed, NaN = skipped; a benchmark left out has no result), oldest first, plus
+    failed, NaN = skipped, a list = that combination's samples, its median the value, as
+    ``--record-samples`` keeps them; a benchmark left out has no result), oldest first, plus
     benchmarks.json and machine.json (with ``profile``, as scope.machine records it)."""
     results.mkdir(parents=True, exist_ok=True)
     benchmarks = {
@@ -53,5 +55,9 @@ def write(
             n = len(list(itertools.product(*bench["params"]))) if bench["params"] else 1
             assert len(combo_values) == n, (name, n)
             empty = [None] * n
-            r.add_result(bench, BenchmarkResult(combo_values, empty, empty, 0, "", None))
+            samples = [v if isinstance(v, list) else None for v in combo_values]
+            values = [statistics.median(v) if isinstance(v, list) else v for v in combo_values]
+            r.add_result(
+                bench, BenchmarkResult(values, samples, empty, 0, "", None), record_samples=True
+            )
         r.save(str(results))

@@ -511,3 +511,77 @@ def test_the_cut_never_drops_counters_that_left_zero(tmp_path) -> None:
     assert sum(f"`{MISSED}(" in row for row in rows) == 110  # over MAX_ROWS, all of them
     assert not any(f"`{PHASE}(" in row for row in rows)  # the others make room
     assert "… and 21 more rows in the run's report." in body  # 20 phases and the speedup
+
+
+# --- undecided: a noisy benchmark whose samples cannot tell ------------------------------------
+
+WALL = "bench_full.FullBuildReference.track_cli_wall_seconds"
+EXACT_COUNT = "bench_correctness.MissedEdits.track_missed_edit_outputs"
+
+
+def _noisy_artifact(tmp_path: Path, base: list, head: list) -> tuple[Path, compare_meta.Meta]:
+    """asv results (asv's own writer) of the suite's single-shot wall time, one sample per
+    round, at two commits, laid out as the compare artifact."""
+    from tests import asv_synthetic
+
+    meta = compare_meta.Meta(**{**meta_record(), "pythons": ("3.14",), "machine": "synthetic"})
+    suite = {
+        WALL: ([["'nested-8'"]], ["site"], "s"),
+        EXACT_COUNT: ([["'full'"]], ["mode"], "files"),
+    }
+    results = tmp_path / "compare-results"
+    asv_synthetic.write(results / "asv", suite,
+                        {meta.base: {WALL: [base], EXACT_COUNT: [0]},
+                         meta.head: {WALL: [head], EXACT_COUNT: [0]}})  # fmt: skip
+    return results, meta
+
+
+@pytest.mark.parametrize(
+    ("base", "head", "listed"),
+    [
+        (
+            [2.0, 3.4, 2.2, 3.9],
+            [2.1, 3.8, 2.4, 3.5],
+            "n 4/4 · spread 68%/58% · p n/a · 90% CI -38.5%…+75.0%",
+        ),
+        (2.0, 2.05, "n 1/1 · p n/a · floor 50%"),  # one value a side: never a pass
+        ([2.0, 2.02, 2.01, 1.99, 2.0, 2.03, 1.98, 2.0], [2.01, 2.0] * 4, None),  # unchanged
+    ],
+    ids=["four-rounds-a-side", "single-shot", "decided"],
+)
+def test_undecided_benchmarks_are_listed_with_their_evidence(
+    tmp_path: Path, base, head, listed: str | None
+) -> None:
+    results, meta = _noisy_artifact(tmp_path, base, head)
+    allowed = comment_body.allowed_benchmarks()
+    found = comment_body.read_results(results, meta, allowed)
+    body = comment_body.render(found, meta, allowed, conclusion="failure", verdict="undecided",
+                               run_url="https://github.com/a/b/actions/runs/1",
+                               floors=comment_body.noisy_floors(meta.factor))  # fmt: skip
+    comment_body.check_body(body, allowed)
+    lines = body.splitlines()
+    assert lines[2] == "## 🟡 Bengal benchmarks: undecided"
+    if listed is None:
+        assert comment_body.UNDECIDED_HEAD not in lines
+        return
+    (row,) = [line for line in lines if line.startswith(f"- `{WALL}('nested-8')`: ")]
+    assert listed in row and row.endswith("floor 50%"), row
+    assert lines.index(comment_body.UNDECIDED_HEAD) < lines.index(row)
+    assert not any(line.startswith(f"- `{EXACT_COUNT}") for line in lines)  # exact: never undecided
+
+
+def test_the_gate_refuses_an_undecided_line_it_would_not_write() -> None:
+    allowed = comment_body.allowed_benchmarks()
+    head = f"{sticky_comment.MARKER}\n{comment_body.UNDECIDED_HEAD}\n"
+    good = (
+        f"- `{WALL}('nested-8')`: "
+        "n 8/8 · spread 21%/25% · p 0.041 · 90% CI -2.0%…+14.2% · floor 10%"
+    )
+    comment_body.check_body(f"{head}{good}\n", allowed)
+    for bad, words in (
+        (good + " [x](https://evil)", "not one the renderer writes"),
+        (good.replace("p 0.041", "p soon"), "not one the renderer writes"),
+        (good.replace(WALL, "bench_full.Evil.time_x"), "not a benchmark of this suite"),
+    ):
+        with pytest.raises(comment_body.BodyError, match=re.escape(words)):
+            comment_body.check_body(f"{head}{bad}\n", allowed)

@@ -1,5 +1,5 @@
-"""benchmarks.families.builds.second_full_builds on real releases: the pages a second in-process full build
-leaves unwritten (bench_correctness.SecondFullBuild), per worker setting."""
+"""benchmarks.families.builds.second_full_builds on real releases: the pages a second
+in-process full build leaves unwritten (bench_correctness.SecondFullBuild), per worker setting."""
 
 from __future__ import annotations
 

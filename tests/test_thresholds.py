@@ -89,16 +89,25 @@ SUITE: asv_synthetic.Suite = {
     SPEEDUP: ([["'one_page'"]], ["edit"], "x"),
     INSTRUCTIONS: ([["'nested-8'"], ["'full'", "'one_page'"]], ["site", "build"], "instructions"),
 }
-BASE = {MISSED: [0, 0], SPEEDUP: [10.0], INSTRUCTIONS: [7.0e9, 2.0e9]}
-# A/A: what the A/A runs moved (single-shot values up to 34%, counts by 0.013%), counters exact
-A_A = {MISSED: [0, 0], SPEEDUP: [10.0 * 0.7], INSTRUCTIONS: [7.0e9 * 1.00013, 2.0e9 * 0.99987]}
+# The speedup is a single-shot value, decided from one sample per round of an interleaved
+# compare (tools.asv_local interleave): 8 rounds a side here; counters and counts are exact.
+SPEEDUPS = [10.0, 10.3, 9.6, 10.1, 9.9, 10.4, 9.7, 10.0]
+BASE = {MISSED: [0, 0], SPEEDUP: [SPEEDUPS], INSTRUCTIONS: [7.0e9, 2.0e9]}
+# A/A: what the A/A runs moved (single-shot values by up to 34% between samples, counts by
+# 0.013%), counters exact
+AA_MOVES = (0.83, 1.1, 0.95, 1.12, 0.9, 1.0, 1.05, 0.85)
+A_A = {
+    MISSED: [0, 0],
+    SPEEDUP: [[v * f for v, f in zip(SPEEDUPS, AA_MOVES, strict=True)]],
+    INSTRUCTIONS: [7.0e9 * 1.00013, 2.0e9 * 0.99987],
+}
 
 
 @pytest.mark.parametrize(
     ("head", "regressed"),
     [
         ({**BASE, MISSED: [0, 1]}, f"{MISSED}('incremental', 'one_page')"),
-        ({**BASE, SPEEDUP: [4.0]}, f"{SPEEDUP}('one_page')"),
+        ({**BASE, SPEEDUP: [[v * 0.4 for v in SPEEDUPS]]}, f"{SPEEDUP}('one_page')"),
         ({**BASE, INSTRUCTIONS: [7.0e9, 2.0e9 * 1.015]}, f"{INSTRUCTIONS}('nested-8', 'one_page')"),
         (A_A, None),
     ],
@@ -115,10 +124,30 @@ def test_asv_conf_thresholds_fail_the_report_on_each_regression(
     rc = cli.main(["markdown", "--results", str(results), "--base", "a" * 8, "--head", "b" * 8,
                    "--fail-on", "regression"])  # fmt: skip
     out = capsys.readouterr().out
-    assert rc == (0 if regressed is None else 1), out
+    assert rc == (0 if regressed is None else 1), out  # the A/A speedup: unchanged, not undecided
     regressions = out.split("### Regressions", 1)
     if regressed is None:
         assert len(regressions) == 1 and "**0** regressions" in out, out
     else:
         section = regressions[1].split("###", 1)[0]
         assert f"`{regressed}`" in section and section.count("| 🔴 |") == 1, out
+
+
+def test_one_single_shot_value_a_side_is_undecided_never_a_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A speedup measured once per commit cannot be decided, whether it dropped 60% or not:
+    tools.report exits 3 (undecided) with --fail-on regression, and says why."""
+    from tools.report import cli
+
+    for head in (4.0, 10.0):
+        results = tmp_path / f"results-{head}"
+        asv_synthetic.write(results, SUITE, {"a" * 40: {**BASE, SPEEDUP: [10.0]},
+                                             "b" * 40: {**BASE, SPEEDUP: [head]}})  # fmt: skip
+        rc = cli.main(["markdown", "--results", str(results), "--base", "a" * 8, "--head", "b" * 8,
+                       "--fail-on", "regression"])  # fmt: skip
+        out = capsys.readouterr().out
+        assert rc == cli.UNDECIDED_RC, out
+        section = out.split("### Undecided", 1)[1].split("###", 1)[0]
+        assert f"`{SPEEDUP}('one_page')`" in section and "n 1/1 · p n/a · floor 50%" in section
+        assert "too few samples (1 vs 1)" in section and "## 🟡 Bengal benchmarks" in out

@@ -121,6 +121,10 @@ def test_the_tiny_results_are_what_the_cases_claim(tiny, tmp_path) -> None:
         (1, 1, "regression"),
         (2, 1, "failure"),
         (2, 0, "failure"),  # failed at the base only: still a failed benchmark
+        (0, 3, "undecided"),  # nothing regressed, a noisy benchmark's samples cannot tell
+        (1, 3, "undecided"),
+        (2, 3, "failure"),
+        (0, 4, "error"),
         (1, 2, "error"),  # asv failed before both commits had results
         (0, 2, "error"),
         (3, 0, "crash"),

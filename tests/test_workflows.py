@@ -451,3 +451,30 @@ def test_bisect_runs_once_per_range_and_tier_and_every_job_fits_its_steps() -> N
     ]
     assert '--benchmark "$BENCHMARK"' in post["run"]  # the answers are those asked for
     assert post["env"]["BENCHMARK"] == "${{ inputs.benchmark }}"
+
+
+def test_compare_alternates_until_decided_within_the_jobs_limit() -> None:
+    """asv continuous --until-decided (tools.asv_local.interleave): base and head alternate
+    until no noisy benchmark is undecided, within a budget below the job's timeout."""
+    compare = load(ROOT / ".github" / "workflows" / "compare.yml")
+    run = compare_steps()["asv"]["run"]
+    assert "continuous --until-decided" in run and "--interleave-rounds" not in run
+    budget = float(re.search(r"--budget-minutes ([0-9.]+)", run)[1])  # type: ignore[index]
+    assert budget + 30 <= compare["jobs"]["compare"]["timeout-minutes"]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "worst"),
+    [("0 0", 0), ("0 3", 3), ("3 1", 1), ("1 3", 1), ("3 2", 2), ("2 1", 2), ("3 0", 3)],
+)
+def test_compare_report_keeps_the_worst_status_undecided_below_regression(
+    tmp_path: Path, statuses: str, worst: int
+) -> None:
+    """tools.report's 3 (undecided) must not hide a regression (1) or an error (2) of another
+    python: the report step's own ranking, run in bash."""
+    script = compare_steps()["report"]["run"]
+    rank = next(line for line in script.splitlines() if line.strip().startswith("rank()"))
+    keep = next(line for line in script.splitlines() if 'rank "$rc"' in line)
+    probe = f"{rank}\nworst=0\nfor rc in {statuses}; do\n{keep}\ndone\necho $worst\n"
+    out = subprocess.run(["bash", "-e", "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(worst)

@@ -6,13 +6,19 @@ can reach, and a contributor wants their *own* checkout measured (asv resolves `
 main). This writes ``asv.local.conf.json`` (``asv.conf.json`` with ``repo`` replaced,
 git-ignored), records a fixed machine identity, pins asv_runner in the benchmark envs and runs
 asv with that config, passing asv's exit status through (``run``: 2 when a benchmark
-failed; ``continuous``: 1 on a regression).
+failed; ``continuous``: 1 on a regression). ``interleave`` (or ``continuous --until-decided``)
+alternates base and head until every noisy benchmark is decided (``tools.asv_local.interleave``).
 
     # release history from PyPI (built with tools.asv_local.history, cached):
     python -m tools.asv_local --latest 3 run ALL
     python -m tools.asv_local --versions 0.1.2 0.5.1 run ALL --bench startup
     # a Bengal contributor's checkout: compare their branch with main
     python -m tools.asv_local --repo ~/src/bengal continuous main HEAD --factor 1.2
+    # base and head alternating (ABAB…), rounds added until no benchmark is undecided
+    python -m tools.asv_local --repo ~/src/bengal interleave --max-rounds 6 \
+        --budget-minutes 100 --bench bench_full --show-stderr main HEAD
+    # the same, spelled as asv continuous (what compare.yml runs)
+    python -m tools.asv_local --repo ~/src/bengal continuous --until-decided --split main HEAD
     python -m tools.asv_local publish          # reuses the repo of the last asv.local.conf.json
     python -m tools.asv_local preview
     # a second environment on free-threaded Python, where python3.14t is on PATH
@@ -166,6 +172,71 @@ def run_asv(command: str, args: list[str], config: Path, machine: str | None) ->
     return subprocess.run(argv, env=env, cwd=config.parent).returncode
 
 
+# asv continuous's options that mean nothing to one asv run of one commit (with their values)
+CONTINUOUS_ONLY = {"--split": 0, "--interleave-rounds": 0, "--no-interleave-rounds": 0,
+                   "--only-changed": 0, "--sort": 1, "--until-decided": 0}  # fmt: skip
+UNTIL_DECIDED = "--until-decided"
+
+
+def interleave(asv_args: list[str], config: Path, machine: str) -> int:
+    """``interleave [--min-rounds N] [--max-rounds N] [--budget-minutes M] [--factor F]
+    [asv run options] BASE HEAD`` (also ``continuous --until-decided ...``, with asv continuous's
+    own options, whose display-only ones are dropped): ``tools.asv_local.interleave`` with one
+    ``asv run SHA^!`` per side and round (``--record-samples --append-samples``)."""
+    from tools.asv_local import interleave as ab
+
+    if len(asv_args) < 2 or any(a.startswith("-") for a in asv_args[-2:]):
+        raise LocalError("interleave: give the base and head commits last")
+    *options, base_ref, head_ref = asv_args
+    parser = argparse.ArgumentParser(prog="python -m tools.asv_local interleave")
+    parser.add_argument("--min-rounds", type=int, default=ab.Budget.min_rounds)
+    parser.add_argument("--max-rounds", type=int, default=ab.Budget.max_rounds)
+    parser.add_argument("--budget-minutes", type=float, default=ab.Budget.minutes)
+    parser.add_argument("--factor", type=float, help="one factor for every benchmark")
+    args, rest = parser.parse_known_args(options)
+    passed: list[str] = []
+    skip = 0
+    for arg in rest:
+        if skip:
+            skip -= 1
+        elif arg.split("=", 1)[0] in CONTINUOUS_ONLY:
+            skip = 0 if "=" in arg else CONTINUOUS_ONLY[arg]
+        else:
+            passed.append(arg)
+    try:
+        budget = ab.Budget(args.min_rounds, args.max_rounds, args.budget_minutes)
+    except ValueError as exc:
+        raise LocalError(f"interleave: {exc}") from None
+    conf = load_asv_json(config)
+    repo = Path(conf["repo"])
+    base, head = (_full_sha(repo, ref) for ref in (base_ref, head_ref))
+    extra = [a for a in ("--record-samples", "--append-samples") if a not in passed]
+
+    def run_side(sha: str) -> int:
+        return run_asv("run", [*passed, *extra, f"{sha}^!"], config, machine)
+
+    outcome = ab.run(
+        run_side, config.parent / conf["results_dir"], machine, base, head, budget,
+        conf=config, factor=args.factor, pythons=conf.get("pythons"),
+    )  # fmt: skip
+    print(
+        f"interleave: {outcome.rounds} rounds in {outcome.minutes:.1f} min, stopped: "
+        f"{outcome.stopped}; asv exit statuses {outcome.asv_rcs}",
+        file=sys.stderr,
+    )
+    return outcome.rc
+
+
+def _full_sha(repo: Path, ref: str) -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise LocalError(f"interleave: {ref!r} is not a commit of {repo}")
+    return proc.stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.asv_local",
@@ -195,7 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="publish: keep asv's CDN links (default: served from the site, tools.asv_local.site)",
     )
-    parser.add_argument("command", help="asv command: run, continuous, publish, compare, ...")
+    parser.add_argument(
+        "command",
+        help="asv command: run, continuous, publish, compare, ...; or interleave (base and "
+        "head alternating until decided: tools.asv_local.interleave)",
+    )
     parser.add_argument("asv_args", nargs=argparse.REMAINDER, help="passed to asv")
     args = parser.parse_args(argv)
     try:
@@ -221,11 +296,17 @@ def main(argv: list[str] | None = None) -> int:
             pythons=parse_pythons(args.pythons) if args.pythons else None,
         )
         ident = machine_id.identity(args.machine_preset)
-        if args.command in MACHINE_COMMANDS:
+        measures = args.command in MACHINE_COMMANDS or args.command == "interleave"
+        if measures:
             machine_id.register(ident, config)
         started = time.time() - 1  # file times may be coarser than this clock
-        rc = run_asv(args.command, args.asv_args, config, ident["machine"])
-        if args.command in MACHINE_COMMANDS:
+        if args.command == "interleave" or (
+            args.command == "continuous" and UNTIL_DECIDED in args.asv_args
+        ):
+            rc = interleave(args.asv_args, config, ident["machine"])
+        else:
+            rc = run_asv(args.command, args.asv_args, config, ident["machine"])
+        if measures:
             results = config.parent / load_asv_json(config)["results_dir"] / ident["machine"]
             if results.is_dir():  # the CPU model that measured each new result
                 environment.stamp_cpu(results, started)

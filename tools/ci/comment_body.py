@@ -8,6 +8,11 @@ suite's (short words and numbers), values that are numbers, commits that compare
 Anything else is left out and counted. ``check_body`` then accepts only lines this renderer
 writes, so no free text (the compare job's markdown, a link, a mention) can be posted.
 
+A noisy benchmark (``tools.noise.is_noisy``: times, memory, single-shot values) is decided here
+again from the artifact's samples with the report's own function (``tools.noise.decide``), and
+each one whose samples cannot tell is listed under the table with its evidence: undecided is
+never a pass.
+
 Stdlib only: the comment job installs nothing.
 """
 
@@ -21,12 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import catalogue
+from tools import noise
 from tools.ci.compare_meta import Meta
 from tools.ci.sticky_comment import MARKER, run_marker
 
 # asv stores parameter values as reprs: this suite's are short strings and numbers.
 PARAM = r"'[A-Za-z0-9_.-]{1,40}'|-?[0-9]{1,9}(?:\.[0-9]{1,6})?|None|True|False"
-VERDICTS = ("pass", "regression", "failure", "crash", "error")
+VERDICTS = ("pass", "regression", "undecided", "failure", "crash", "error")
+MAX_SAMPLES = 1000  # per parameter combination
 MAX_FILE_BYTES = 8 * 2**20
 MAX_FILES = 64
 MAX_ROWS = 100  # per python; the run's report has them all
@@ -34,12 +41,14 @@ MAX_COMBOS = 1000  # parameter combinations of one benchmark
 MAX_BODY = 60000  # GitHub refuses comments over 65536 characters
 
 EXPLANATION = (
-    "Values are asv's medians on one runner; the verdict (asv's significance test, each "
-    "benchmark's threshold and direction) and the full report are in the workflow run."
+    "Values are asv's medians on one runner; the verdict (noisy benchmarks: a significance "
+    "test on their samples against each one's floor; counts: each threshold; each direction) "
+    "and the full report are in the workflow run."
 )
 TABLE_HEAD = "| family | benchmark | base | head | head / base |"
 TABLE_RULE = "|---|---|---:|---:|---:|"
 LEFT_OUT = "not this suite's benchmarks, commits or pythons, or malformed"
+UNDECIDED_HEAD = "**Undecided** (the samples cannot tell; not a pass):"
 # Conclusions of a compare run that ended before its verdict, as the comment says them.
 ENDED_EARLY = {"cancelled": "was cancelled", "timed_out": "timed out"}
 
@@ -70,6 +79,21 @@ def allowed_benchmarks(catalogue_json: Path = catalogue.JSON_PATH) -> dict[str, 
     return {e.name: Known(e.unit, e.family, e.higher_is_better) for e in entries}
 
 
+def noisy_floors(factor: str = "", catalogue_json: Path = catalogue.JSON_PATH) -> dict[str, float]:
+    """``{asv name: floor}`` of the benchmarks decided from samples: the declared threshold, or
+    ``factor - 1`` when the run had one factor for every benchmark (compare-meta's)."""
+    try:
+        entries = catalogue.load(catalogue_json)
+        one = float(factor) - 1.0 if factor else None
+    except (catalogue.CatalogueError, ValueError) as exc:
+        raise BodyError(str(exc)) from None
+    return {
+        e.name: one if one is not None else float(e.threshold or 0.0)
+        for e in entries
+        if noise.is_noisy(e.name, e.exact, e.threshold)
+    }
+
+
 def higher_is_better(allowed: dict[str, Known]) -> set[str]:
     """The benchmarks whose drop is the regression (speedups, rates)."""
     return {name for name, known in allowed.items() if known.higher_is_better}
@@ -84,6 +108,10 @@ class Results:
 
     # (python, "name(params)") -> {"base": value, "head": value}; value None = failed
     values: dict[tuple[str, str], dict[str, float | None]] = field(default_factory=dict)
+    # (python, "name(params)") -> {"base": samples, "head": samples}, where recorded
+    samples: dict[tuple[str, str], dict[str, list[float]]] = field(default_factory=dict)
+    # (python, "name(params)") -> {"base": asv's stats, "head": ...}: ci_99_a, ci_99_b, repeat
+    stats: dict[tuple[str, str], dict[str, dict[str, float]]] = field(default_factory=dict)
     left_out: int = 0  # result entries or files that were not this suite's, or malformed
     commits: set[str] = field(default_factory=set)  # which of base/head have results
 
@@ -116,6 +144,7 @@ def read_results(results_dir: Path, meta: Meta, allowed: dict[str, Known]) -> Re
         side, python = side_of[data["commit_hash"]], data["python"]
         columns = data["result_columns"]
         i_result, i_params = columns.index("result"), columns.index("params")
+        i_samples = columns.index("samples") if "samples" in columns else None
         for key, entry in data["results"].items():
             rows = _entry_rows(key, entry, i_result, i_params, allowed)
             if rows is None:
@@ -123,6 +152,10 @@ def read_results(results_dir: Path, meta: Meta, allowed: dict[str, Known]) -> Re
                 continue
             for name, value in rows:
                 out.values.setdefault((python, name), {})[side] = value
+            for name, samples in _entry_samples(entry, i_samples, rows).items():
+                out.samples.setdefault((python, name), {})[side] = samples
+            for name, stats in _entry_stats(entry, columns, rows).items():
+                out.stats.setdefault((python, name), {})[side] = stats
             out.commits.add(side)
     return out
 
@@ -165,6 +198,50 @@ def _entry_rows(
     return rows
 
 
+def _entry_samples(
+    entry: list, i_samples: int | None, rows: list[tuple[str, float | None]]
+) -> dict[str, list[float]]:
+    """The recorded samples per display name: only lists of finite numbers, one per combination
+    (anything else: no samples, the value alone)."""
+    if i_samples is None or len(entry) <= i_samples or not isinstance(entry[i_samples], list):
+        return {}
+    per_combo = entry[i_samples]
+    if len(per_combo) != len(rows):
+        return {}
+    out = {}
+    for (name, _), samples in zip(rows, per_combo, strict=True):
+        if (
+            isinstance(samples, list)
+            and 0 < len(samples) <= MAX_SAMPLES
+            and all(_is_number(v) and math.isfinite(v) for v in samples)
+        ):
+            out[name] = [float(v) for v in samples]
+    return out
+
+
+STATS = ("ci_99_a", "ci_99_b", "repeat")
+
+
+def _entry_stats(
+    entry: list, columns: list[str], rows: list[tuple[str, float | None]]
+) -> dict[str, dict[str, float]]:
+    """asv's 99% interval and sample count per display name, where they are finite numbers."""
+    found: dict[str, list] = {}
+    for stat in STATS:
+        i = columns.index(f"stats_{stat}") if f"stats_{stat}" in columns else None
+        if i is None or len(entry) <= i or not isinstance(entry[i], list):
+            return {}
+        if len(entry[i]) != len(rows):
+            return {}
+        found[stat] = entry[i]
+    out = {}
+    for j, (name, _) in enumerate(rows):
+        values = {stat: found[stat][j] for stat in STATS}
+        if all(_is_number(v) and math.isfinite(v) for v in values.values()):
+            out[name] = {k: float(v) for k, v in values.items()}
+    return out
+
+
 def _is_number(value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
@@ -198,12 +275,15 @@ def render(
     verdict: str | None,
     run_url: str,
     higher: frozenset[str] | set[str] = frozenset(),
+    floors: dict[str, float] | None = None,
 ) -> str:
-    """The whole comment: marker, verdict, commits and run link, one table per python.
+    """The whole comment: marker, verdict, commits and run link, one table per python, and
+    under it the undecided benchmarks with their evidence.
 
-    ``higher``: the benchmarks where higher is better (their drop is the regression)."""
+    ``higher``: the benchmarks where higher is better (their drop is the regression);
+    ``floors``: the noisy benchmarks and their floors (``noisy_floors``)."""
     word = headline(conclusion, verdict)
-    mark = {"pass": "🟢", "no verdict": "⚪"}.get(word, "🔴")
+    mark = {"pass": "🟢", "no verdict": "⚪", "undecided": "🟡"}.get(word, "🔴")
     title = f"no verdict for `{meta.head[:8]}`" if word == "no verdict" else word
     lines = [
         MARKER,
@@ -238,10 +318,48 @@ def render(
             )
         if len(rows) > len(kept):
             lines.append(f"… and {len(rows) - len(kept)} more rows in the run's report.")
+        undecided = _undecided(results, python, rows, floors or {}, higher)
+        if undecided:
+            lines += ["", UNDECIDED_HEAD, ""]
+            lines += [f"- `{name}`: {d.evidence()}" for name, d in undecided[:MAX_ROWS]]
+            if len(undecided) > MAX_ROWS:
+                lines.append(f"… and {len(undecided) - MAX_ROWS} more rows in the run's report.")
     if results.left_out:
         n = results.left_out
         lines += ["", f"{n} result {'entry' if n == 1 else 'entries'} left out: {LEFT_OUT}."]
     return "\n".join(lines) + "\n"
+
+
+def _undecided(
+    results: Results,
+    python: str,
+    rows: list[tuple[str, dict]],
+    floors: dict[str, float],
+    higher: frozenset[str] | set[str],
+) -> list[tuple[str, noise.Decision]]:
+    """The noisy benchmarks measured at both commits whose samples cannot tell (by name)."""
+    out = []
+    for name, sides in sorted(rows):
+        key = name.split("(", 1)[0]
+        base, head = sides.get("base", ...), sides.get("head", ...)
+        if key not in floors or not all(
+            isinstance(v, float) and math.isfinite(v) for v in (base, head)
+        ):
+            continue
+        samples = results.samples.get((python, name), {})
+        stats = results.stats.get((python, name), {})
+        up = key in higher
+        if samples:
+            d = noise.decide(
+                samples.get("base", [base]), samples.get("head", [head]), floors[key], up
+            )
+        elif len(stats) == 2 and min(s["repeat"] for s in stats.values()) > 1:
+            d = noise.decide_from_stats(base, stats["base"], head, stats["head"], floors[key], up)
+        else:
+            d = noise.decide([base], [head], floors[key], up)
+        if d.outcome == "undecided":
+            out.append((name, d))
+    return out
 
 
 KEPT_KINDS = 3  # the cut never drops failures, lost values and counters that left 0
@@ -307,14 +425,22 @@ ROW = re.compile(
     rf"(?:\((?P<params>(?:{PARAM})(?:, (?:{PARAM}))*)\))?` "
     rf"\| {VALUE} \| {VALUE} \| (?:n/a|{NUMBER}) \|"
 )
+PCT = r"[0-9]{1,9}(?:\.[0-9]{1,2})?%"
+SIGNED = r"[+-][0-9]{1,9}\.[0-9]%"
+UNDECIDED_ROW = re.compile(
+    rf"- `(?P<key>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){{1,2}})"
+    rf"(?:\((?:{PARAM})(?:, (?:{PARAM}))*\))?`: "
+    rf"n [0-9]{{1,6}}/[0-9]{{1,6}}(?: · spread (?:{PCT}|n/a)/(?:{PCT}|n/a))? "
+    rf"· p (?:n/a|{NUMBER}) (?:· [0-9]{{2}}% CI {SIGNED}…{SIGNED} )?· floor {PCT}"
+)
 FIXED = [
     re.compile(re.escape(line))
-    for line in (MARKER, "", EXPLANATION, TABLE_HEAD, TABLE_RULE)
+    for line in (MARKER, "", EXPLANATION, TABLE_HEAD, TABLE_RULE, UNDECIDED_HEAD)
 ] + [
     re.compile(r"<!-- bengal-benchmarks:run=[0-9]{1,20} -->"),
     re.compile(
-        r"## (?:🟢|🔴|⚪) Bengal benchmarks: "
-        r"(?:pass|regression|failure|crash|error|no verdict for `[0-9a-f]{8}`)"
+        r"## (?:🟢|🔴|⚪|🟡) Bengal benchmarks: "
+        r"(?:pass|regression|undecided|failure|crash|error|no verdict for `[0-9a-f]{8}`)"
     ),
     re.compile(r"The workflow run (?:was cancelled|timed out): this is no verdict\."),
     re.compile(
@@ -344,6 +470,13 @@ def check_body(body: str, allowed: dict[str, Known]) -> None:
                 )
             if row["family"] != allowed[row["key"]].family:
                 raise BodyError(f"line {number} puts {row['key']!r} in another family")
+            continue
+        undecided = UNDECIDED_ROW.fullmatch(line)
+        if undecided:
+            if undecided["key"] not in allowed:
+                raise BodyError(
+                    f"line {number} names {undecided['key']!r}, not a benchmark of this suite"
+                )
             continue
         if not any(rx.fullmatch(line) for rx in FIXED):
             raise BodyError(f"line {number} is not one the renderer writes: {line[:80]!r}")

@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             verdict=comment_body.read_verdict(args.results),
             run_url=run.url,
             higher=comment_body.higher_is_better(allowed),
+            floors=comment_body.noisy_floors(meta.factor, args.catalogue),
         )
         if args.dry_run:
             comment_body.check_body(body, allowed)

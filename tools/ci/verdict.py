@@ -4,8 +4,9 @@ Why: the verdict must not come from grepping logs, and it must say which tool fa
 asv 0.6.6's ``continuous`` exits 0 (nothing worse), 1 (worse by its one factor, lower is better;
 also any asv error) or 2 (a benchmark failed or timed out at either commit: asv then stops before
 comparing). ``tools.report --fail-on regression`` exits 0, 1 (a regression or failure, with each
-benchmark's own threshold and direction) or 2 (it could not compare the two commits). The factor,
-when one was given, went to both.
+benchmark's own threshold and direction), 2 (it could not compare the two commits) or 3 (nothing
+regressed or failed, but a noisy benchmark is undecided: its samples cannot tell,
+``tools.noise``). The factor, when one was given, went to both.
 
 asv also exits 1 when it crashes (an uncaught exception, a user error): ``--asv-log`` is asv's
 own output, and an exit status of 1 without asv's closing line of a comparison that got worse
@@ -15,7 +16,8 @@ never a pass, whatever tools.report says.
     python -m tools.ci.verdict --asv-rc 0 --report-rc 1 --asv-log asv.log [--factor 1.2]
         [--summary FILE] [--json FILE] [--github-output]
 
-Exit status 0 for ``pass``, 1 for ``regression``, ``failure``, ``crash`` and ``error``.
+Exit status 0 for ``pass``, 1 for ``regression``, ``undecided``, ``failure``, ``crash`` and
+``error``: undecided is never a pass.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from pathlib import Path
 
 from tools.ci import github_output
 
-KINDS = ("pass", "regression", "failure", "crash", "error")
+KINDS = ("pass", "regression", "undecided", "failure", "crash", "error")
+REPORT_UNDECIDED = 3  # tools.report --fail-on regression: no regression, something undecided
 # asv continuous's closing line when the comparison found a benchmark worse (its exit status 1).
 ASV_WORSE = "PERFORMANCE DECREASED."
 
@@ -50,7 +53,7 @@ def decide(asv_rc: int, report_rc: int, asv_compared: bool = True) -> Verdict:
             f"asv continuous exited 1 without reporting {ASV_WORSE!r}: asv itself failed "
             "(see its log), whatever tools.report found",
         )
-    if report_rc not in (0, 1):
+    if report_rc not in (0, 1, REPORT_UNDECIDED):
         who = "asv continuous exited 1 and " if asv_rc == 1 else ""
         return Verdict(
             "error",
@@ -68,6 +71,13 @@ def decide(asv_rc: int, report_rc: int, asv_compared: bool = True) -> Verdict:
             "tools.report exited 1: a benchmark regressed beyond its threshold "
             f"(asv continuous exited {asv_rc})",
         )
+    if report_rc == REPORT_UNDECIDED:
+        return Verdict(
+            "undecided",
+            f"tools.report exited {REPORT_UNDECIDED}: nothing regressed, but a noisy benchmark is "
+            "undecided (its samples cannot tell; more interleaved rounds may decide) "
+            f"(asv continuous exited {asv_rc})",
+        )
     if asv_rc == 1:
         return Verdict(
             "pass",
@@ -79,7 +89,7 @@ def decide(asv_rc: int, report_rc: int, asv_compared: bool = True) -> Verdict:
 
 def summary(verdict: Verdict, asv_rc: int, report_rc: int, factor: str) -> str:
     """Markdown for the job summary: the verdict, both statuses, the thresholds used."""
-    mark = "🟢" if verdict.kind == "pass" else "🔴"
+    mark = {"pass": "🟢", "undecided": "🟡"}.get(verdict.kind, "🔴")
     thresholds = (
         f"factor {factor} for every benchmark (asv continuous --factor, tools.report --factor)"
         if factor
@@ -96,7 +106,9 @@ def summary(verdict: Verdict, asv_rc: int, report_rc: int, factor: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.ci.verdict", description=__doc__)
     parser.add_argument("--asv-rc", required=True, help="exit status of asv continuous")
-    parser.add_argument("--report-rc", required=True, help="exit status of tools.report")
+    parser.add_argument(
+        "--report-rc", required=True, help="exit status of tools.report (3: undecided)"
+    )
     parser.add_argument("--asv-log", type=Path, help="asv continuous's output (stdout+stderr)")
     parser.add_argument("--factor", default="", help="the factor given to both, if any")
     parser.add_argument("--summary", type=Path, help="append the markdown summary here")

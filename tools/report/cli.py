@@ -5,10 +5,12 @@
     python -m tools.report html --results .asv/results --base v0.1.2 --head v0.5.1 \\
         --repo bengal-history --out report.html [--html-history]
 
-Failures first, then regressions, improvements and unchanged, grouped by family; each row says
-what asv's own statistics say (see ``tools.report.data``). Bad input (unknown commit, no results
-for a commit, another machine's folder) is one line on stderr and exit status 2; ``--fail-on
-regression`` makes regressions and failures exit 1 (after writing the report).
+Failures first, then regressions, undecided, improvements and unchanged, grouped by family; each
+row says what the statistics say (see ``tools.report.data``; a noisy benchmark's row carries its
+evidence: samples per side, spread, p-value, interval, floor). Bad input (unknown commit, no
+results for a commit, another machine's folder) is one line on stderr and exit status 2;
+``--fail-on regression`` makes regressions and failures exit 1, and, when there are none,
+undecided benchmarks exit 3 (after writing the report): undecided is never a pass.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import scenario_gen
+from tools import noise
 from tools.report import data as rd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +30,7 @@ MARKS = {"red": "🔴", "yellow": "🟡", "green": "🟢"}
 TITLES = {
     "failure": "❌ Failures",
     "regression": "Regressions",
+    "undecided": "Undecided (the samples cannot tell: not a pass)",
     "improvement": "Improvements",
     "unchanged": "Unchanged",
 }
@@ -44,12 +48,14 @@ def graph_url(site_url: str, rs: rd.ResultSet, row: rd.Row) -> str:
 
 
 def _plural(status: str, n: int) -> str:
-    return status if n == 1 or status == "unchanged" else status + "s"
+    return status if n == 1 or status in ("unchanged", "undecided") else status + "s"
 
 
 def _significant(row: rd.Row) -> str:
     if row.status == "failure" or row.ratio is None:
         return "n/a"
+    if row.decision is not None:
+        return row.decision.evidence()
     if row.significant is None:
         return "no stats (factor only)"
     return "yes" if row.significant else "no"
@@ -64,7 +70,7 @@ def _table(rows: list[rd.Row], rs: rd.ResultSet, site_url: str | None) -> list[s
         out += [
             f"**{fam}**",
             "",
-            "| | benchmark | before | after | change | significant | note |",
+            "| | benchmark | before | after | change | significant / evidence | note |",
             "|---|---|---:|---:|---:|---|---|",
         ]
         for r in group:
@@ -97,13 +103,18 @@ def markdown(
         factor_text = "factor 1 + `regressions_thresholds` of asv.conf.json per benchmark"
     else:
         factor_text = f"factor {rd.DEFAULT_FACTOR:g}"
-    worst = "🔴" if counts["failure"] or counts["regression"] else "🟢"
+    worst = (
+        "🔴" if counts["failure"] or counts["regression"] else "🟡" if counts["undecided"] else "🟢"
+    )
     lines = [
         f"## {worst} Bengal benchmarks: {base.label} → {head.label}",
         "",
-        f"Machine `{rs.machine}`; a change counts when the ratio is beyond the {factor_text} "
-        "and, where both sides have statistics, asv finds the difference significant. "
-        "↑ = higher is better.",
+        f"Machine `{rs.machine}`; an exact count changes when the ratio is beyond the "
+        f"{factor_text}. A noisy benchmark (time, memory, single-shot values) is decided from "
+        "its samples: a regression when a Mann-Whitney test separates them "
+        f"(p < {noise.ALPHA:g}) and the whole {noise.EQUIVALENCE:.0%} interval of head/base lies "
+        "beyond that floor, unchanged when the interval lies within it, undecided otherwise; "
+        "its row says n, spread, p, interval and floor. ↑ = higher is better.",
         "",
         " · ".join(f"**{counts[s]}** {_plural(s, counts[s])}" for s in rd.STATUSES),
         "",
@@ -199,8 +210,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(args.out)
     else:
         sys.stdout.write(text)
-    bad = any(r.status in ("failure", "regression") for r in rows)
-    return 1 if bad and args.fail_on == "regression" else 0
+    if args.fail_on != "regression":
+        return 0
+    if any(r.status in ("failure", "regression") for r in rows):
+        return 1
+    return UNDECIDED_RC if any(r.status == "undecided" for r in rows) else 0
+
+
+UNDECIDED_RC = 3  # --fail-on regression: nothing regressed or failed, but something is undecided
 
 
 PROFILE_VARIANTS = ("full", *scenario_gen.EDITS)

@@ -1,11 +1,16 @@
 """asv results, read and compared the way asv itself does, for ``tools.report``.
 
 Loading goes through ``asv.results`` (``iter_results_for_machine``, prefix resolution), value
-formatting through ``asv.util.human_value`` and errors through ``asv_runner.statistics.get_err``;
-a change counts when ``asv.commands.compare._is_result_better`` says so (median ratio beyond the
-factor *and*, when both sides have statistics, ``asv._stats.is_different``). What asv lacks and
-this adds: the direction of each benchmark (asv assumes lower is better everywhere), families, and
-per-benchmark factors taken from ``regressions_thresholds`` in ``asv.conf.json``.
+formatting through ``asv.util.human_value`` and errors through ``asv_runner.statistics.get_err``.
+An exact benchmark (a count: the catalogue's ``exact``, or threshold 0) changes when
+``asv.commands.compare._is_result_better`` says so (median ratio beyond the factor). A noisy one
+(times, memory, single-shot track_ values: ``tools.noise.is_noisy``) is decided from its repeated
+samples by ``tools.noise.decide`` against its floor (the same threshold): regression,
+improvement, unchanged, or **undecided** when the samples cannot tell (one sample a side, or
+inseparable samples whose interval reaches past the floor); asv's 99% intervals stand in when a
+time was measured without ``--record-samples``. What asv lacks and this adds: the direction of
+each benchmark (asv assumes lower is better everywhere), families, per-benchmark factors taken
+from ``regressions_thresholds`` in ``asv.conf.json``, and the undecided outcome.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from asv.results import Results, get_result_hash_from_prefix, iter_results_for_m
 from asv_runner.statistics import get_err
 
 import catalogue
+from tools import noise
 
 # In report order: instruction counts first (a count that moved is a regression in its own
 # right, the wall-time rows beside it are supporting evidence), then the wall-time families.
@@ -58,6 +64,18 @@ def family(key: str) -> str:
 @functools.cache
 def _higher_is_better() -> frozenset[str]:
     return frozenset(e.name for e in catalogue.load() if e.higher_is_better)
+
+
+@functools.cache
+def _entries() -> dict[str, catalogue.Entry]:
+    return {e.name: e for e in catalogue.load()}
+
+
+def is_noisy(key: str) -> bool:
+    """Whether the benchmark is decided from samples (``tools.noise.is_noisy``, with what the
+    catalogue declares; a benchmark it does not know is noisy when it times or measures memory)."""
+    entry = _entries().get(key)
+    return noise.is_noisy(key, entry.exact if entry else None, entry.threshold if entry else None)
 
 
 def higher_is_better(key: str) -> bool:
@@ -261,7 +279,7 @@ def _measurements(result: Results, benchmarks: dict) -> dict[str, Measurement]:
 
 # --- comparing two commits ---------------------------------------------------------------------
 
-STATUSES = ("failure", "regression", "improvement", "unchanged")
+STATUSES = ("failure", "regression", "undecided", "improvement", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -277,6 +295,7 @@ class Row:
     ratio: float | None  # head / base
     significant: bool | None  # None: no statistics, asv decides by the factor alone
     note: str  # why yellow, or what kind of failure
+    decision: noise.Decision | None = None  # a noisy benchmark's, with its evidence
 
 
 def percent_change(ratio: float | None) -> str:
@@ -352,6 +371,13 @@ def _row(
     if a.version and b.version and a.version != b.version:
         return row("unchanged", "yellow", note="benchmark changed: not comparable")
     ratio = b.value / a.value if a.value else (math.inf if b.value else 1.0)
+    if is_noisy(ref.key):
+        d = decide(a, b, factor - 1.0, higher_is_better(ref.key))
+        sig = None if d.p is None else d.p < noise.ALPHA
+        mark = {"regression": "red", "undecided": "yellow"}.get(d.outcome, "green")
+        note = d.reason if d.outcome == "undecided" else ""
+        return Row(name, ref.key, ref.params, family(ref.key), a, b, d.outcome, mark, ratio, sig,
+                   note, d)  # fmt: skip
     sig = _significant(b, a)
     base_ss = (a.stats, a.samples)
     head_ss = (b.stats, b.samples)
@@ -368,6 +394,19 @@ def _row(
     if beyond:
         return row("unchanged", "yellow", ratio, sig, note=f"beyond {factor:g}x, not significant")
     return row("unchanged", "green", ratio, sig)
+
+
+def decide(a: Measurement, b: Measurement, floor: float, up: bool) -> noise.Decision:
+    """A noisy benchmark's decision: from the samples asv recorded (``--record-samples``; for
+    track_ and peakmem_ values, one per round of ``tools.asv_local interleave``), else from asv's
+    99% intervals when both sides have them, else from the one value of each side (undecided)."""
+    assert a.value is not None and b.value is not None
+    if a.samples or b.samples:
+        return noise.decide(a.samples or [a.value], b.samples or [b.value], floor, up)
+    stats_a, stats_b = a.stats or {}, b.stats or {}
+    if all("ci_99_a" in s and s.get("repeat", 1) > 1 for s in (stats_a, stats_b)):
+        return noise.decide_from_stats(a.value, stats_a, b.value, stats_b, floor, up)
+    return noise.decide([a.value], [b.value], floor, up)
 
 
 # --- recommendations ---------------------------------------------------------------------------

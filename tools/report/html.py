@@ -150,6 +150,8 @@ def _rows_html(rows: list[rd.Row]) -> str:
         sig = (
             "n/a"
             if r.ratio is None
+            else r.decision.evidence()
+            if r.decision is not None
             else {None: "no stats", True: "yes", False: "no"}[r.significant]
         )
         body.append(
@@ -160,7 +162,7 @@ def _rows_html(rows: list[rd.Row]) -> str:
         )
     return (
         "<table><tr><th></th><th>status</th><th>family</th><th>benchmark</th><th>before</th>"
-        "<th>after</th><th>change</th><th>significant</th><th>note</th></tr>"
+        "<th>after</th><th>change</th><th>significant / evidence</th><th>note</th></tr>"
         + "".join(body)
         + "</table>"
     )
