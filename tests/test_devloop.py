@@ -206,3 +206,26 @@ def test_a_killed_benchmark_leaves_no_server_behind(bengal_env, tmp_path: Path) 
             break
         time.sleep(0.2)
     assert_nothing_left(server.pid, port)
+
+
+def test_the_settling_window_views_count_and_time_the_saves() -> None:
+    """``measure_settling``'s cache as its views read it: a dropped save counts and fails its
+    time with the moment it was saved; a moment not measured is the count's finding too."""
+    from benchmarks.families import devloop
+    from benchmarks.results import failed, is_value
+
+    cache = {
+        "pages": 20,
+        "saves": {
+            "0": {"saved_after_s": 0.01, "missed": 0.0, "latency_s": 20.7},
+            "2": {"saved_after_s": 2.0, "missed": 1.0},
+            "settled": {"saved_after_s": 31.0, "settled_s": 31.0, "missed": 0.0, "latency_s": 5.1},
+        },
+    }
+    assert devloop.settling_saves_missed(cache) == {"value": 1}
+    assert devloop.settling_save_to_served_s(cache, "0") == {"value": 20.7}
+    dropped = devloop.settling_save_to_served_s(cache, "2")
+    assert not is_value(dropped) and "saved 2.0 s after the first page" in dropped["error"]
+    assert devloop.settled_s(cache) == {"value": 31.0}
+    cache["saves"]["5"] = failed(RuntimeError("server exited with code 1"))
+    assert devloop.settling_saves_missed(cache) == cache["saves"]["5"]
