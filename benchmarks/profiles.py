@@ -76,7 +76,7 @@ PROFILES = {
         devloop_other_samples=1,
         devloop_wait_s=120.0,
         devloop_settling_pages=4,
-        devloop_save_after=("2", "settled"),
+        devloop_save_after=("5", "settled"),
         instruction_site=("nested", 2),
         # Tests have no Bengal git repository: the real site is skipped with its one line.
         real_site=("build", "one_page"),
