@@ -2,6 +2,7 @@
 
 What is measured, and how, is ``benchmarks.families.devloop`` (``measure_devloop``): time to
 first page (cold and warm), a page saved the moment the cold server serves its first page,
+pages saved at moments of the window before a cold server settles (``measure_settling``),
 save-to-served latency of user edits on a settled server, its growth with the site, and where the
 server reports its own rebuilds, their time and pages.
 
@@ -14,7 +15,7 @@ median of its samples; ``*_spread_s`` is their range.
 from __future__ import annotations
 
 from benchmarks.families import devloop
-from benchmarks.families.devloop import EDITS, STARTS, measure_devloop
+from benchmarks.families.devloop import EDITS, STARTS, measure_devloop, measure_settling
 from benchmarks.profiles import PROFILE
 from benchmarks.results import read
 from benchmarks.timing import EXACT, SINGLE_MEASUREMENT, SingleMeasurement
@@ -79,6 +80,42 @@ class DevLoopSaveAtFirstPage(SingleMeasurement):
 
     track_first_page_save_missed.unit = "saves"
     track_first_page_save_missed.regression_threshold = EXACT
+
+
+class DevLoopSettling(SingleMeasurement):
+    """The settling window: on a cold server of a ``devloop_settling_pages`` site, one page
+    saved ``devloop_save_after`` seconds after its first page was served ("settled": once the
+    server has settled), a fresh server per moment. One sample per moment and commit: the
+    timings are single-shot (``SINGLE_MEASUREMENT``), the count of saves never served must stay
+    0 (``EXACT``)."""
+
+    setup_cache = staticmethod(measure_settling)
+    version = "1"
+    regression_threshold = SINGLE_MEASUREMENT
+
+    def track_settling_save_to_served_s(self, cache: dict, after: str) -> float:
+        """Seconds from the save ``after`` seconds after the first page to the first response
+        carrying it; fails when the server never served it."""
+        return read(devloop.settling_save_to_served_s(cache, after))
+
+    track_settling_save_to_served_s.params = list(PROFILE.devloop_save_after)
+    track_settling_save_to_served_s.param_names = ["after"]
+    track_settling_save_to_served_s.unit = "s"
+
+    def track_settling_saves_missed(self, cache: dict) -> int:
+        """How many of those saves the server never served (it went idle, or the wait limit
+        passed, without it)."""
+        return read(devloop.settling_saves_missed(cache))
+
+    track_settling_saves_missed.unit = "saves"
+    track_settling_saves_missed.regression_threshold = EXACT
+
+    def track_settled_s(self, cache: dict) -> float:
+        """Seconds from a cold server's first page until it has settled: its announced work
+        done and its log quiet (``driver.serve.DevServer.settle``)."""
+        return read(devloop.settled_s(cache))
+
+    track_settled_s.unit = "s"
 
 
 class DevLoopServerReport(SingleMeasurement):

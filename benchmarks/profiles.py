@@ -42,6 +42,11 @@ class Profile:
     devloop_samples: int
     devloop_other_samples: int
     devloop_wait_s: float
+    # The settling window (bench_devloop.DevLoopSettling): one cold server of a nested site of
+    # devloop_settling_pages pages per moment, each saving one page that many seconds after its
+    # first page was served ("settled": once the server has settled), before it has settled.
+    devloop_settling_pages: int
+    devloop_save_after: tuple[str, ...]
     # (kind, pages) whose builds bench_instructions counts under cachegrind (8-14x slower)
     instruction_site: tuple[str, int]
     # What bench_real measures on Bengal's own docs site (scenario_gen.real): "build" (one CLI
@@ -70,6 +75,8 @@ PROFILES = {
         devloop_samples=2,
         devloop_other_samples=1,
         devloop_wait_s=120.0,
+        devloop_settling_pages=4,
+        devloop_save_after=("5", "settled"),
         instruction_site=("nested", 2),
         # Tests have no Bengal git repository: the real site is skipped with its one line.
         real_site=("build", "one_page"),
@@ -98,6 +105,8 @@ PROFILES = {
         devloop_samples=3,
         devloop_other_samples=2,
         devloop_wait_s=180.0,
+        devloop_settling_pages=20,
+        devloop_save_after=("0", "2", "5", "10", "20", "settled"),
         instruction_site=("nested", 50),
         # No real site: one full build of it costs 0.5.1 about 4 min of CPU here, a pair of
         # commits twice that, over half of the profile's 15 minutes.
@@ -142,6 +151,9 @@ PROFILES = {
         devloop_samples=3,
         devloop_other_samples=2,
         devloop_wait_s=900.0,
+        # the pr profile's window: the finding's size (docs/dev-loop.md), not the night's scale
+        devloop_settling_pages=20,
+        devloop_save_after=("0", "2", "5", "10", "20", "settled"),
         instruction_site=("nested", 200),  # under cachegrind (8-14x slower): inside the budget
         # Two CLI full builds and one rebuild of the ~1,550-page real site (docs/real-site.md);
         # its instruction counts (about an hour under cachegrind) and dev loop are cut.

@@ -100,6 +100,7 @@ class DevServer:
         self.pid = 0  # of the server, also the id of its process group
         self.proc: subprocess.Popen[bytes] | None = None
         self.first_page_s: float | None = None
+        self.first_page_at: float | None = None  # time.perf_counter() of that first page
         self._work_lines, self._work_since = -1, time.perf_counter()
         self._log_fd, self._log_path = tempfile.mkstemp(prefix="bengal-serve-", suffix=".log")
 
@@ -172,6 +173,7 @@ class DevServer:
         self.first_page_s = self.wait_for(
             "/", home["token"], what="home page", since=t0, ready=True
         )
+        self.first_page_at = t0 + self.first_page_s
         return self.first_page_s
 
     def wait_for(
@@ -400,10 +402,40 @@ def measure_save_at_first_page(
     return {"missed": 1.0, "after_next_save": "not served" if late is None else "served"}
 
 
+SETTLED = "settled"  # a save_after: once the server has settled (``DevServer.settle``)
+
+
+def measure_save_while_settling(
+    server: DevServer, editor: Editor, after: float | str, salt: str
+) -> dict[str, float]:
+    """Save one page ``after`` seconds after the first page was served (``SETTLED``: once the
+    server has settled), with no save before it; call it right after the server started, one
+    call per server (a save served later re-renders every page in 0.5.1 and would serve an
+    earlier dropped one too). Returns ``saved_after_s`` (from the first page to the end of the
+    save), ``missed``: 1 when the server never served it (idle without it, or ``wait_s``
+    passed), else 0 and ``latency_s``; ``settled_s`` (``SETTLED`` only): from the first page
+    to the server settled."""
+    if server.first_page_at is None:
+        raise ValueError("the server has served no first page")
+    out: dict[str, float] = {}
+    if after == SETTLED:
+        server.settle()
+        out["settled_s"] = time.perf_counter() - server.first_page_at
+    else:
+        time.sleep(max(0.0, server.first_page_at + float(after) - time.perf_counter()))
+    saved = editor.save("one_page", salt=f"{salt}-after-{after}")
+    out["saved_after_s"] = saved.saved_at - server.first_page_at
+    latency = server.served_before_idle(saved.urls, saved.token, since=saved.saved_at)
+    if latency is None:
+        return {**out, "missed": 1.0}
+    return {**out, "missed": 0.0, "latency_s": latency}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m driver.serve SERVED SHADOW [--save-at-first-page] [--edit E] [--wait S]
-    [--hold]``: start a dev server of SERVED, optionally save a page as its first page is served
-    (``measure_save_at_first_page``), save one edit (made on SHADOW, see ``Editor``) and print
+    """``python -m driver.serve SERVED SHADOW [--save-at-first-page] [--save-after S] [--edit E]
+    [--wait S] [--hold]``: start a dev server of SERVED, optionally save a page as its first
+    page is served (``measure_save_at_first_page``) or S seconds later
+    (``measure_save_while_settling``), save one edit (made on SHADOW, see ``Editor``) and print
     one JSON line (port, first page, latency, what the server reported); with ``--hold`` the
     server runs until stdin closes or gets a line. A failure prints ``{"error": …}`` and exits 1."""
     import argparse
@@ -415,6 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edit", choices=("one_page", "asset", "add_page"))
     parser.add_argument(
         "--save-at-first-page", action="store_true", help="first save a page as / is served"
+    )
+    parser.add_argument(
+        "--save-after",
+        metavar="S",
+        help="first save a page S seconds after / is served (or 'settled'), and see if it is",
     )
     parser.add_argument("--wait", type=float, default=120.0, help="limit of every wait, s")
     parser.add_argument("--hold", action="store_true")
@@ -428,6 +465,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.save_at_first_page:
                 salt = f"cli-{os.getpid()}"
                 out["save_at_first_page"] = measure_save_at_first_page(server, editor, salt)
+            if args.save_after is not None:
+                after = args.save_after if args.save_after == SETTLED else float(args.save_after)
+                out["save_after"] = measure_save_while_settling(
+                    server, editor, after, f"cli-{os.getpid()}"
+                )
             if args.edit:
                 out.update(measure_edit(server, editor, args.edit, salt=f"cli-{os.getpid()}"))
                 saved = editor.last

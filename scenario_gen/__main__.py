@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import scope
+
 from . import GENERATOR_VERSION, KINDS, Mutator, Scenario, ScenarioError, real
 from .cache import cached_scenario, working_copy
 from .generate import generate, load_manifest, tree_hash
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("real", help="copy Bengal's own docs site at a tag to DEST; print its root")
     r.add_argument("dest", type=Path)
     r.add_argument(
-        "--repo", type=Path, default=None, help=f"a Bengal git repository (${real.REPO_ENV})"
+        "--repo", type=Path, default=None, help=f"a Bengal git repository (${scope.REPO_ENV})"
     )
     r.add_argument("--tag", default=real.REAL_TAG)
     a = ap.parse_args(argv)

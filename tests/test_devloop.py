@@ -28,10 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
 WAIT_S = 240.0
 
 
-def sites(tmp_path: Path) -> tuple[Path, Path]:
+def sites(tmp_path: Path, pages: int = 6) -> tuple[Path, Path]:
     """(served, shadow): a never-built site with its own copy of every file, and the working
     copy the edits are made on (see ``driver.serve.Editor``)."""
-    shadow = working_copy(Scenario(kind="nested", pages=6, seed=0), tmp_path / "shadow")
+    shadow = working_copy(Scenario(kind="nested", pages=pages, seed=0), tmp_path / "shadow")
     served = tmp_path / "served"
     shutil.copytree(shadow, served)
     return served, shadow
@@ -206,3 +206,59 @@ def test_a_killed_benchmark_leaves_no_server_behind(bengal_env, tmp_path: Path) 
             break
         time.sleep(0.2)
     assert_nothing_left(server.pid, port)
+
+
+def test_the_settling_window_views_count_and_time_the_saves() -> None:
+    """``measure_settling``'s cache as its views read it: a dropped save counts and fails its
+    time with the moment it was saved; a moment not measured is the count's finding too."""
+    from benchmarks.families import devloop
+    from benchmarks.results import failed, is_value
+
+    cache = {
+        "pages": 20,
+        "saves": {
+            "0": {"saved_after_s": 0.01, "missed": 0.0, "latency_s": 20.7},
+            "2": {"saved_after_s": 2.0, "missed": 1.0},
+            "settled": {"saved_after_s": 31.0, "settled_s": 31.0, "missed": 0.0, "latency_s": 5.1},
+        },
+    }
+    assert devloop.settling_saves_missed(cache) == {"value": 1}
+    assert devloop.settling_save_to_served_s(cache, "0") == {"value": 20.7}
+    dropped = devloop.settling_save_to_served_s(cache, "2")
+    assert not is_value(dropped) and "saved 2.0 s after the first page" in dropped["error"]
+    assert devloop.settled_s(cache) == {"value": 31.0}
+    cache["saves"]["5"] = failed(RuntimeError("server exited with code 1"))
+    assert devloop.settling_saves_missed(cache) == cache["saves"]["5"]
+
+
+# 0.5.1's settling window (docs/dev-loop.md): by hand at load average ~6, a cold server of a
+# nested site (2 to 20 pages) settled 18-22 s after its first page; pages saved 5, 10 and 20 s
+# after that first page were never served, one saved at 2 s was dropped in 3 of 4 runs (served
+# in one at 20 pages: its background build had not read the page yet). One moment in the middle
+# of the window pins it (one server, ~1 min).
+SETTLING_PAGES = 2
+SETTLING_AFTER = 5.0
+
+
+def test_0_5_1_drops_a_save_made_before_its_server_settles(bengal_env, tmp_path: Path) -> None:
+    """A cold 0.5.1 server of a nested-2 site serves its first page, then completes the site in
+    the background and starts its file watcher only after that (~20 s here at load ~6). A page
+    saved 5 s after the first page was served (the server's one save) is never served: the
+    server goes idle (``driver.serve.IDLE_S``: 10 s without output and no announced work)
+    without it, within the 240 s bound (``WAIT_S``). So the settling window's missed-save count
+    (``DevLoopSettling.track_settling_saves_missed``) is not 0. The window opens once the
+    background build has read the page (a save at the first page is served; one at 2 s mostly
+    not) and closes when the watcher starts: on a machine whose server settles within 5 s this
+    could be 0, and the moment, not the finding, would need changing. A page saved once the
+    server settled is served (``test_a_saved_page_is_served_and_its_latency_measured``)."""
+    from benchmarks.families import devloop
+
+    served, shadow = sites(tmp_path, pages=SETTLING_PAGES)
+    proc = start(bengal_env("0.5.1"), served, shadow, "--save-after", str(SETTLING_AFTER))
+    out = first_line(proc, timeout=3 * WAIT_S)
+    assert proc.wait(timeout=120) == 0, out
+    assert_nothing_left(out["pid"], out["port"])
+    save = out["save_after"]
+    assert abs(save["saved_after_s"] - SETTLING_AFTER) < 1.0, out
+    missed = devloop.settling_saves_missed({"pages": SETTLING_PAGES, "saves": {"5": save}})
+    assert missed == {"value": 1}, out

@@ -7,6 +7,9 @@ Everything is reached over HTTP on 127.0.0.1, like a browser does (``driver.serv
 - a page saved the moment the cold server serves its first page (not settled: an author who
   edits right away): is it served, and when? A server that drops it (never serves it until
   another save) counts a missed save;
+- the settling window (``measure_settling``, its own setup_cache): a page saved a few seconds
+  after a cold server's first page, before its background work settles, on a fresh server per
+  moment: is it served at all, and when? How long does the server take to settle?
 - save-to-served latency: on a started, settled server (neither timed), save one user edit (one
   page, the site's stylesheet, a new page), then poll its URL until the body carries the edit;
   several samples per commit, each a new edit, the same server for a sample set;
@@ -31,7 +34,15 @@ from typing import Any
 
 from benchmarks.families import log_log_slope
 from benchmarks.profiles import PROFILE
-from benchmarks.results import Measurement, failed, finding, is_value, skip, value
+from benchmarks.results import (
+    Measurement,
+    failed,
+    finding,
+    first_problem,
+    is_value,
+    skip,
+    value,
+)
 from benchmarks.sites import fresh_copy
 from driver import serve
 
@@ -117,6 +128,31 @@ def measure_devloop() -> dict[str, Any]:
 measure_devloop.timeout = PROFILE.prepare_timeout
 
 
+def measure_settling() -> dict[str, Any]:
+    """setup_cache: the settling window. For each ``devloop_save_after`` moment, a cold server
+    of a never-built site of ``devloop_settling_pages`` pages, and one page saved that many
+    seconds after its first page was served (``serve.SETTLED``: once it has settled), without a
+    save before it (``serve.measure_save_while_settling``). A fresh server per moment: in 0.5.1
+    a save served later re-renders every page and serves an earlier dropped save with it, so
+    one server would hide the drops. ``{"saves": {moment: record or finding}}``."""
+    pages = PROFILE.devloop_settling_pages
+    saves: dict[str, Any] = {}
+    for after in PROFILE.devloop_save_after:
+        moment: float | str = after if after == serve.SETTLED else float(after)
+        try:
+            served, editor = _sites(pages)
+            with serve.DevServer(served, wait_s=PROFILE.devloop_wait_s) as server:
+                saves[after] = serve.measure_save_while_settling(
+                    server, editor, moment, f"{os.getpid()}-{pages}"
+                )
+        except Exception as exc:  # the server did not start, died, or did not settle
+            saves[after] = failed(exc)
+    return {"pages": pages, "saves": saves}
+
+
+measure_settling.timeout = PROFILE.prepare_timeout
+
+
 # The views: one measurement per benchmark, read with ``benchmarks.results.read``.
 
 
@@ -159,6 +195,35 @@ def save_at_first_page_missed(cache: dict[str, Any]) -> Measurement:
     """1 when the server never served that save until another page was saved, else 0."""
     m = cache["first_page_save"]
     return value(int(m["missed"])) if is_value(m) else m
+
+
+def settling_save_to_served_s(cache: dict[str, Any], after: str) -> Measurement:
+    """Seconds from the page saved ``after`` seconds after the first page (or once settled) to
+    the first response carrying it; a finding when the server never served it."""
+    m = cache["saves"][after]
+    if not is_value(m):
+        return m
+    if m["missed"]:
+        return finding(
+            f"the page saved {m['saved_after_s']:.1f} s after the first page of a cold "
+            f"{cache['pages']}-page site was served was never served (the server went idle "
+            "without it, or the wait limit passed)"
+        )
+    return value(m["latency_s"])
+
+
+def settling_saves_missed(cache: dict[str, Any]) -> Measurement:
+    """How many of those saves (one per moment) the server never served; the first finding
+    instead when a moment was not measured."""
+    ms = list(cache["saves"].values())
+    problem = first_problem(*ms)
+    return problem if problem is not None else value(int(sum(m["missed"] for m in ms)))
+
+
+def settled_s(cache: dict[str, Any]) -> Measurement:
+    """Seconds from the first page of a cold server to its settling (``serve.SETTLED``)."""
+    m = cache["saves"].get(serve.SETTLED, skip("no save once settled in this profile"))
+    return value(m["settled_s"]) if is_value(m) else m
 
 
 def server_reported(cache: dict[str, Any], edit: str, key: str) -> Measurement:
