@@ -5,14 +5,17 @@ known-good and a known-bad Bengal commit, one asv run per probe, every probe kep
     python -m tools.bisect --repo REPO --good A --bad B --benchmark one_page --profile pr \\
         --results-dir .asv/results --out bisect/        # answer.md, answer.json, probes/*.log
     python -m tools.bisect --repo REPO --good A --bad B --benchmark full,noop,one_page --thorough
+    python -m tools.bisect --repo REPO --good A --bad B --benchmark cpu [--samples 5:12]
 
 Several benchmarks of one range are one bisect: each probe is one asv run that takes all of their
 numbers from the same builds, and each benchmark's search reuses every probe.
 
 Why a plain single-run bisection: these numbers repeat to within hundredths of a percent (A/A),
 so one probe decides a commit's side of a 1% step; asv's ``find`` (wall time, three-point
-heuristic, no significance test) can name the wrong commit on shared cores. Wall time, peak RSS
-and the dev loop are not bisected here: their noise needs repeated, interleaved samples.
+heuristic, no significance test) can name the wrong commit on shared cores. Wall and CPU time of
+a CLI build (``--benchmark wall`` / ``cpu``) are bisected by ``tools.bisect.timing`` with
+interleaved samples and a significance test per probe (an undecided probe is the answer), peak
+RSS (``--benchmark peak_rss``) with one build per probe; the dev loop is not bisected.
 
 The answer names each step beyond the benchmark's threshold (``regressions_thresholds`` in
 ``asv.conf.json``), its share of the range's change, the changed files and the call-count diff of

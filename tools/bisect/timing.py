@@ -44,6 +44,7 @@ class Builds:
 
     def __init__(self, repo: Path, commits: list[Commit], profile: str, work: Path) -> None:
         self.repo, self.commits, self.work = repo, commits, work
+        work.mkdir(parents=True, exist_ok=True)
         self.kind, self.pages = profiles.PROFILES[profile].instruction_site
         self.site = site_id(self.kind, self.pages)
         self.pythons: dict[int, Path] = {}
