@@ -5,10 +5,14 @@ test_bisect_noisy.py."""
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
 
+from tools.bisect import cli, timing
+from tools.bisect.commits import Commit
 from tools.bisect.noisy import LIKE_BAD, LIKE_GOOD, UNDECIDED, bisect_noisy, decide
 from tools.bisect.search import Skipped
 
@@ -118,3 +122,62 @@ def test_an_end_that_fails_later_is_an_error_not_a_skip() -> None:
 
     with pytest.raises(Skipped):
         bisect_noisy([True] * 9, sample)
+
+
+def fake_commits(n: int) -> list[Commit]:
+    """A range of ``n`` commits that each change Bengal's code (all probe-able)."""
+    return [Commit(f"{i:02d}" * 20, f"change {i}", "2025-10-14T23:27:47Z", ["bengal/x.py"])
+            for i in range(n)]  # fmt: skip
+
+
+def answer_of(monkeypatch, tmp_path: Path, metric: str, value) -> tuple[dict, str]:
+    """``timing.run`` with every build replaced by ``value(i)``: its answer and Markdown."""
+    monkeypatch.setattr(timing.Builds, "sample", lambda self, i, number: value(i))
+    answer = timing.run(tmp_path, fake_commits(9), metric, "smoke", tmp_path)
+    json.dumps(answer)  # what answer.json holds
+    return answer, timing.markdown(answer)
+
+
+def test_the_answer_names_the_culprit_with_every_probe(monkeypatch, tmp_path: Path) -> None:
+    rng = random.Random(5)
+    answer, text = answer_of(monkeypatch, tmp_path, "cpu", lambda i: noisy(rng, 1 + 0.5 * (i >= 6)))
+    assert answer["decision"] == "named" and answer["suspects"] == ["06" * 20]
+    assert answer["step"]["multiple_of_spread"] > 1 and answer["step"]["n"] == 5
+    assert "**Culprit: `06060606`** (change 6)." in text
+    assert text.count("| like ") == len(answer["probes"]) == 3
+    assert answer["cost"]["samples"] == 10 + 15 * 3 and answer["cost"]["load_before"]
+
+
+def test_the_answer_of_an_unplaceable_probe_is_undecided(monkeypatch, tmp_path: Path) -> None:
+    rng = random.Random(3)
+    answer, text = answer_of(
+        monkeypatch, tmp_path, "wall", lambda i: noisy(rng, 1 + 0.5 * (i >= 3) + 0.5 * (i >= 6))
+    )
+    assert answer["decision"] == "undecided" and answer["suspects"] == []
+    u = answer["undecided"]
+    assert u["n"] == 12 and len(u["samples"][u["mid"]]) == 12 and u["mid"] in u["median"]
+    assert f"**Undecided** at probe `{u['mid'][:8]}`" in text and "| undecided |" in text
+
+
+def test_peak_rss_takes_one_build_per_probe(monkeypatch, tmp_path: Path) -> None:
+    answer, text = answer_of(monkeypatch, tmp_path, "peak_rss", lambda i: 58.0 + 6 * (i >= 4))
+    assert [s["suspects"] for s in answer["steps"]] == [["04" * 20]]
+    assert answer["cost"]["samples"] == 5  # both ends, then 4, 2, 3: 2 + ⌈log2 8⌉
+    assert "step at `04040404`: 58.0 → 64.0 MB (+10.34%)" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--benchmark", "wall,full"], "wall is bisected alone"),
+        (["--benchmark", "cpu", "--samples", "2:4"], "need 3 <= MIN <= MAX <= 20"),
+        (["--benchmark", "cpu", "--samples", "five"], "not MIN:MAX"),
+        (["--benchmark", "cpu", "--thorough"], "--thorough is for counts, not cpu"),
+        (["--benchmark", "cpu", "--alpha", "2"], "--alpha must be between 0 and 0.5"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(argv: list[str], error: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--repo", "/nowhere", "--good", "a", "--bad", "b", *argv])
+    assert exc.value.code == 2
+    assert error in capsys.readouterr().err.strip().splitlines()[-1]

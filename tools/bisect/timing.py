@@ -143,9 +143,12 @@ def run(
         )
 
         def show(v: noisy.Verdict) -> None:
-            what = "ends" if v.mid is None else f"probe {commits[v.mid].short}"
-            noisy_log(f"{what}: {v.decision} after {v.n} samples a side "
-                      f"(p vs good end {v.p_lo:.4f}, vs bad end {v.p_hi:.4f})")  # fmt: skip
+            if v.mid is None:
+                differ = "differ" if v.decision == noisy.LIKE_BAD else "do not differ (undecided)"
+                noisy_log(f"ends: {differ} after {v.n} samples a side (p {v.p_lo:.4f})")
+                return
+            noisy_log(f"probe {commits[v.mid].short}: {v.decision} after {v.n} samples a side "
+                      f"(p vs good side {v.p_lo:.4f}, vs bad side {v.p_hi:.4f})")  # fmt: skip
 
         outcome = noisy.bisect_noisy(probeable, sample, alpha, min_samples, max_samples, show)
         assert outcome.ends is not None
@@ -166,8 +169,9 @@ def run(
             undecided=_shas(outcome.undecided.to_json(), commits) if outcome.undecided else None,
             skipped={commits[i].sha: r for i, r in outcome.skipped.items()},
         )  # fmt: skip
+    taken = outcome.samples_taken if isinstance(outcome, noisy.Outcome) else len(outcome.values)
     answer["cost"] = {
-        "builds": builds.builds, "envs": len(builds.pythons),
+        "samples": taken, "builds": builds.builds, "envs": len(builds.pythons),
         "install_seconds": round(builds.install_s), "seconds": round(time.monotonic() - t0),
         "load_before": load_before, "load_after": uptime(),
     }  # fmt: skip
@@ -219,15 +223,20 @@ def markdown(a: dict) -> str:
             lines.append(f"**Culprit: {one_of}{who}** ({subject}).")
         else:
             u = a["undecided"]
-            where = "the ends" if u["mid"] is None else f"probe {short(u['mid'])}"
-            lines.append(f"**Undecided** at {where}: its samples do not place it (alpha "
-                         f"{a['alpha']}, {u['n']} samples a side).")  # fmt: skip
-        lines += [
-            "",
-            "| probe | n | good-side median | probe median | bad-side median | p vs good side "
-            "| p vs bad side | decision |",
-            "|---|---:|---:|---:|---:|---:|---:|---|",
-        ]
+            if u["mid"] is None:
+                lines.append(f"**Undecided** at the ends: they do not differ (alpha {a['alpha']}, "
+                             f"{u['n']} samples a side): no step to bisect.")  # fmt: skip
+            else:
+                lines.append(f"**Undecided** at probe {short(u['mid'])}: its samples place it "
+                             f"on neither side (alpha {a['alpha']}, {u['n']} samples a side); "
+                             "the probes so far:")  # fmt: skip
+        if a["probes"]:
+            lines += [
+                "",
+                "| probe | n | good-side median | probe median | bad-side median | p vs good side "
+                "| p vs bad side | decision |",
+                "|---|---:|---:|---:|---:|---:|---:|---|",
+            ]
         for v in a["probes"]:  # the undecided probe, if any, is the last
             m = v["median"]
             lines.append(
@@ -237,9 +246,9 @@ def markdown(a: dict) -> str:
     for sha, why in a["skipped"].items():
         lines.append(f"- skipped {short(sha)}: {why}")
     c = a["cost"]
-    lines += ["", f"Cost: {c['builds']} builds, {c['envs']} envs ({c['install_seconds']} s "
-              f"installing), {c['seconds']} s; load {c['load_before']} → "
-              f"{c['load_after']}."]  # fmt: skip
+    lines += ["", f"Cost: {c['samples']} samples ({c['builds']} builds), {c['envs']} envs "
+              f"({c['install_seconds']} s installing), {c['seconds']} s; load "
+              f"{c['load_before']} → {c['load_after']}."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
