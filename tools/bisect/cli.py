@@ -5,14 +5,17 @@ known-good and a known-bad Bengal commit, one asv run per probe, every probe kep
     python -m tools.bisect --repo REPO --good A --bad B --benchmark one_page --profile pr \\
         --results-dir .asv/results --out bisect/        # answer.md, answer.json, probes/*.log
     python -m tools.bisect --repo REPO --good A --bad B --benchmark full,noop,one_page --thorough
+    python -m tools.bisect --repo REPO --good A --bad B --benchmark cpu [--samples 5:12]
 
 Several benchmarks of one range are one bisect: each probe is one asv run that takes all of their
 numbers from the same builds, and each benchmark's search reuses every probe.
 
 Why a plain single-run bisection: these numbers repeat to within hundredths of a percent (A/A),
 so one probe decides a commit's side of a 1% step; asv's ``find`` (wall time, three-point
-heuristic, no significance test) can name the wrong commit on shared cores. Wall time, peak RSS
-and the dev loop are not bisected here: their noise needs repeated, interleaved samples.
+heuristic, no significance test) can name the wrong commit on shared cores. Wall and CPU time of
+a CLI build (``--benchmark wall`` / ``cpu``) are bisected by ``tools.bisect.timing`` with
+interleaved samples and a significance test per probe (an undecided probe is the answer), peak
+RSS (``--benchmark peak_rss``) with one build per probe; the dev loop is not bisected.
 
 The answer names each step beyond the benchmark's threshold (``regressions_thresholds`` in
 ``asv.conf.json``), its share of the range's change, the changed files and the call-count diff of
@@ -34,6 +37,7 @@ from pathlib import Path
 
 from benchmarks import profiles
 from catalogue import tiers
+from tools.bisect import noisy, timing
 from tools.bisect import probe as probing
 from tools.bisect.answer import Answer, Report
 from tools.bisect.commits import RangeError, first_parent_range, probeable_flags
@@ -49,8 +53,16 @@ class BisectError(Exception):
     """A user-facing failure: one line, exit status 2."""
 
 
-def benchmarks(text: str) -> list[probing.Target]:
-    """argparse type of ``--benchmark``: a comma-separated list of targets."""
+def benchmarks(text: str) -> list[probing.Target] | str:
+    """argparse type of ``--benchmark``: a comma-separated list of targets, or one noisy number
+    of a CLI build (wall, cpu, peak_rss: ``tools.bisect.timing``)."""
+    names = [n.strip() for n in text.split(",")]
+    if noisy_names := [n for n in names if n in timing.METRICS]:
+        if len(names) > 1:
+            raise argparse.ArgumentTypeError(
+                f"{noisy_names[0]} is bisected alone, not with other benchmarks"
+            )
+        return names[0]
     try:
         return probing.parse_targets(text)
     except ValueError as exc:
@@ -71,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         type=benchmarks,
         metavar="BENCHMARK[,BENCHMARK...]",
         help="the numbers to bisect, comma-separated: a build's instruction count (full, noop, "
-        "one_page), start-up's, or an exact work counter COUNTER:BUILD (default: full); one of "
-        + ", ".join(sorted(targets)),
+        "one_page), start-up's, or an exact work counter COUNTER:BUILD (default: full); or "
+        "alone one number of a one-worker CLI build, sampled: wall, cpu (interleaved samples, "
+        "Mann-Whitney U) or peak_rss (one build per probe); one of " + ", ".join(sorted(targets)),
     )
     parser.add_argument(
         "--thorough",
@@ -84,6 +97,20 @@ def main(argv: list[str] | None = None) -> int:
         help="after the search, probe inside quiet sub-ranges that could hide a step and its "
         f"reversal, at most N probes per benchmark (N defaults to {THOROUGH}; without the "
         "option, none)",
+    )
+    parser.add_argument(
+        "--samples",
+        type=samples_budget,
+        default=(noisy.MIN_SAMPLES, noisy.MAX_SAMPLES),
+        metavar="MIN:MAX",
+        help="wall and cpu: samples per commit and probe, to start and at most (default "
+        f"{noisy.MIN_SAMPLES}:{noisy.MAX_SAMPLES})",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=noisy.ALPHA,
+        help=f"wall and cpu: the Mann-Whitney U test's level (default {noisy.ALPHA})",
     )
     parser.add_argument(
         "--profile",
@@ -111,12 +138,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.thorough < 0:
         parser.error("--thorough must be at least 0")
+    if not 0 < args.alpha < 0.5:
+        parser.error("--alpha must be between 0 and 0.5")
+    if isinstance(args.benchmark, str) and args.thorough:
+        parser.error(f"--thorough is for counts, not {args.benchmark}")
     # Stopped from outside (a CI step's limit, a test's timeout): unwind, so the probe in
     # progress stops its asv run and builds instead of leaving them behind.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if not args.profile and args.tier:
         args.profile = tiers.tier(args.tier).profile
     args.profile = args.profile or profiles.active_profile().name
+    if isinstance(args.benchmark, str):
+        return run_timing(args)
     try:
         report = run(args, args.benchmark)
     except (BisectError, RangeError) as exc:
@@ -125,6 +158,39 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "answer.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
     text = report.markdown()
+    (args.out / "answer.md").write_text(text)
+    print(text)
+    return 0
+
+
+def samples_budget(text: str) -> tuple[int, int]:
+    """argparse type of ``--samples MIN:MAX``."""
+    try:
+        lo, hi = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not MIN:MAX: {text!r}") from None
+    if not 3 <= lo <= hi <= 20:
+        raise argparse.ArgumentTypeError(f"need 3 <= MIN <= MAX <= 20, not {text!r}")
+    return lo, hi
+
+
+def run_timing(args: argparse.Namespace) -> int:
+    """A bisect of wall time, CPU time or peak RSS of a CLI build (``tools.bisect.timing``)."""
+    try:
+        if args.repo is None:
+            raise BisectError("no Bengal repository: give --repo PATH")
+        repo = args.repo.expanduser().resolve()
+        commits = first_parent_range(repo, args.good, args.bad)
+        answer = timing.run(
+            repo, commits, args.benchmark, args.profile, args.out.resolve(), args.alpha,
+            *args.samples,
+        )  # fmt: skip
+    except (BisectError, RangeError, timing.RangeEndError) as exc:
+        print(f"tools.bisect: error: {exc}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "answer.json").write_text(json.dumps(answer, indent=2) + "\n")
+    text = timing.markdown(answer)
     (args.out / "answer.md").write_text(text)
     print(text)
     return 0

@@ -36,6 +36,10 @@ NUMBERS = {
 DECIDES = 0.2  # spread below this fraction of the threshold: one run per probe decides
 
 
+class BuildError(RuntimeError):
+    """A build that failed (its stderr's tail): one line."""
+
+
 def build_once(python: Path, kind: str, pages: int, work: Path, n: int) -> dict:
     """One validated one-worker CLI full build of a fresh copy; its BuildResult as a dict."""
     root = scenario_gen.working_copy(scenario_gen.Scenario(kind, pages), work / f"run-{n}")
@@ -45,9 +49,8 @@ def build_once(python: Path, kind: str, pages: int, work: Path, n: int) -> dict:
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
     )  # fmt: skip
     if proc.returncode != 0:
-        raise SystemExit(
-            f"tools.bisect.noise: error: build {n} failed: {proc.stderr.strip()[-300:]}"
-        )
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise BuildError(f"build {n} failed: {tail[-300:]}")
     return json.loads(proc.stdout)
 
 
@@ -72,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     results = []
     for n in range(args.runs):
-        results.append(build_once(python, kind, pages, work, n))
+        try:
+            results.append(build_once(python, kind, pages, work, n))
+        except BuildError as exc:
+            raise SystemExit(f"tools.bisect.noise: error: {exc}") from None
         r = results[-1]
         print(f"run {n + 1}/{args.runs}: {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU, "
               f"{r['peak_rss_mb']:.1f} MB", file=sys.stderr)  # fmt: skip
