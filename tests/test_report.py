@@ -266,7 +266,10 @@ def test_cost_sums_asv_durations_per_family(asv_smoke_run) -> None:
     assert proc.returncode == 0, proc.stderr
     rows = dict(re.findall(r"^\| ([^|*]+?) \| ([\d.]+) \|", proc.stdout, re.M))
     # The shared measurements (builds and edits) together are the largest part of a smoke run.
-    shared = {"setup_cache measure.measure_once", "setup_cache measure.measure_edits"}
+    shared = {
+        "setup_cache families.builds.measure_once",
+        "setup_cache families.builds.measure_edits",
+    }
     assert shared <= rows.keys(), proc.stdout
     others = [float(v) for k, v in rows.items() if k not in shared]
     assert sum(float(rows[k]) for k in shared) > max(others), proc.stdout

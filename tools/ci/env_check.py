@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     found = environment.differences(decl, pythons, valgrind=counts and not args.no_valgrind)
     if found:
         print(
-            "error: this runner is not the environment.declared environment (scope/environment.py"
+            "error: this runner is not the declared environment (scope/environment.py"
             + (f", {environment.OVERRIDE_ENV}" if scope.env_override() else "")
             + "): "
             + "; ".join(found),
