@@ -20,9 +20,8 @@ directory.
 from __future__ import annotations
 
 import sys
-import threading
 import time
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import driver
 import scenario_gen
@@ -234,7 +233,8 @@ def _second_full_build(workers: int | None) -> dict:
         out["unwritten"] = len(html[0] - html[1])
 
     try:
-        _in_own_thread(builds)
+        with ThreadPoolExecutor(max_workers=1) as own_thread:  # a thread no build ran in
+            own_thread.submit(builds).result()
     except Exception as exc:
         return failed(exc)
     return out
@@ -243,23 +243,6 @@ def _second_full_build(workers: int | None) -> dict:
 def _html(build: driver.Build) -> set[str]:
     """The HTML files in the build's output folder (a fresh copy: all of them this build's)."""
     return {p.relative_to(build.out).as_posix() for p in build.out.rglob("*.html")}
-
-
-def _in_own_thread(fn: Callable[[], None]) -> None:
-    """Run ``fn`` in a new thread, wait for it, and raise what it raised."""
-    raised: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            fn()
-        except BaseException as exc:
-            raised.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if raised:
-        raise raised[0]
 
 
 def _progress(what: str, m: dict) -> dict:

@@ -29,8 +29,7 @@ import json
 import os
 import shutil
 import sys
-import threading
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
@@ -53,23 +52,6 @@ def _restore(work: Path, name: str = SITE) -> Path:
     shutil.rmtree(site, ignore_errors=True)
     shutil.copytree(_state(work), site, symlinks=True)
     return site
-
-
-def _in_own_thread(fn: Callable[[], None]) -> None:
-    """Run ``fn`` in a new thread, wait for it, and raise what it raised."""
-    raised: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            fn()
-        except BaseException as exc:
-            raised.append(exc)
-
-    thread = threading.Thread(target=target, name=WARM_UP)
-    thread.start()
-    thread.join()
-    if raised:
-        raise raised[0]
 
 
 def prepare(
@@ -124,7 +106,8 @@ def build(
         runner.run()
         runner.verify(change=change)
 
-    _in_own_thread(warm_up)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=WARM_UP) as own_thread:
+        own_thread.submit(warm_up).result()  # raises what the warm-up raised
     shutil.rmtree(work / WARM_UP, ignore_errors=True)
     runner, change = prepared(SITE)
     if pause:  # a profiler attaches now, so that it records the warm build only
